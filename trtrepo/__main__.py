@@ -1,0 +1,3 @@
+from trtrepo.cli import main
+
+main()

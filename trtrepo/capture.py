@@ -1,0 +1,157 @@
+"""Load a model from its ``source`` and capture it with ``torch.export``.
+
+A source is either ``package.module:callable`` (imported relative to the models.yaml folder; the
+callable is called with the model's ``args`` and must return an ``nn.Module``) or a saved
+ExportedProgram (``.pt2``). Loading a Python source executes the user's code, as importing it would.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from trtrepo.errors import CaptureError, SourceError
+from trtrepo.spec import ModelSpec, TensorSpec
+
+
+def is_saved_program(source: str) -> bool:
+    """True when ``source`` names a saved ExportedProgram file rather than a Python callable."""
+    return source.endswith(".pt2")
+
+
+def load_module(spec: ModelSpec) -> nn.Module:
+    """Import and call ``package.module:callable``; the result must be an nn.Module (put in eval mode)."""
+    where = f"{spec.spec_file}: model {spec.name!r}: source"
+    module_path, sep, attr = spec.source.partition(":")
+    if not sep or not module_path or not attr:
+        raise SourceError(f"{where}: {spec.source!r} must be 'package.module:callable' or a '.pt2' file")
+    with _importable_from(spec.base_dir, module_path.split(".")[0]):
+        try:
+            module = importlib.import_module(module_path)
+        except Exception as exc:  # the user's module may raise anything while importing
+            raise SourceError(f"{where}: cannot import {module_path!r} from {spec.base_dir}: "
+                              f"{type(exc).__name__}: {exc}") from None
+    factory = getattr(module, attr, None)
+    if factory is None:
+        raise SourceError(f"{where}: module {module_path!r} has no attribute {attr!r}")
+    try:
+        model = factory(**spec.args) if callable(factory) and not isinstance(factory, nn.Module) else factory
+    except Exception as exc:
+        raise SourceError(f"{where}: calling {spec.source}(**args) failed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(model, nn.Module):
+        raise SourceError(f"{where}: {spec.source} returned {type(model).__name__}, not a torch.nn.Module")
+    return model.eval()
+
+
+@contextmanager
+def _importable_from(folder: Path, top_package: str) -> Iterator[None]:
+    """Import from ``folder`` first, forgetting a same-named package imported from elsewhere.
+
+    Two models.yaml files may both keep their code in a package called ``models``; without dropping
+    the cached one, the second file would silently get the first file's model.
+    """
+    cached = sys.modules.get(top_package)
+    cached_file = getattr(cached, "__file__", None) or ""
+    if cached is not None and not Path(cached_file).resolve().is_relative_to(folder.resolve()):
+        for name in [n for n in sys.modules if n == top_package or n.startswith(top_package + ".")]:
+            del sys.modules[name]
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+
+
+def load_saved_program(spec: ModelSpec) -> torch.export.ExportedProgram:
+    """Load a ``.pt2`` ExportedProgram (torch.export's own format, not a pickle of arbitrary code)."""
+    path = (spec.base_dir / spec.source).resolve()
+    if not path.is_file():
+        raise SourceError(f"{spec.spec_file}: model {spec.name!r}: source: file {path} does not exist")
+    try:
+        return torch.export.load(str(path))
+    except Exception as exc:
+        raise SourceError(f"{spec.spec_file}: model {spec.name!r}: source: cannot load {path} as an "
+                          f"ExportedProgram: {type(exc).__name__}: {exc}") from None
+
+
+def example_inputs(spec: ModelSpec, point: str = "export", seed: int = 0) -> tuple[torch.Tensor, ...]:
+    """Seeded random inputs at a shape point: ``min``, ``opt``, ``max`` or ``export``.
+
+    ``export`` is the shape torch.export traces with: opt, but never 0 or 1 on a dynamic dim,
+    because torch.export specialises a dim it sees as 1.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    return tuple(random_tensor(t, _shape(t, point), generator) for t in spec.inputs)
+
+
+def _shape(tensor: TensorSpec, point: str) -> tuple[int, ...]:
+    if point != "export":
+        return tensor.shape_at(point)
+    return tuple(min(max(d.opt, 2), d.max) if d.is_dynamic else d.opt for d in tensor.shape)
+
+
+def random_tensor(tensor: TensorSpec, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    """Random data of a declared input: normal floats, or integers within the declared range."""
+    assert tensor.dtype is not None
+    dtype = tensor.dtype.torch
+    if tensor.dtype.is_float:
+        values = torch.randn(shape, generator=generator)
+        if tensor.value_range is not None:
+            lo, hi = tensor.value_range
+            values = torch.rand(shape, generator=generator) * (hi - lo) + lo
+        return values.to(dtype)
+    if dtype == torch.bool:
+        return torch.randint(0, 2, shape, generator=generator).to(torch.bool)
+    lo, hi = tensor.value_range or (0, 16)
+    return torch.randint(int(lo), int(hi) + 1, shape, generator=generator, dtype=torch.int64).to(dtype)
+
+
+def dynamic_shapes(spec: ModelSpec) -> tuple[dict[int, Any], ...]:
+    """torch.export dynamic_shapes: one ``Dim`` per dynamic-dim name, shared where names repeat."""
+    dims: dict[str, Any] = {}
+    result = []
+    for tensor in spec.inputs:
+        per_input: dict[int, Any] = {}
+        for index, dim in enumerate(tensor.shape):
+            if not dim.is_dynamic:
+                continue
+            assert dim.name is not None
+            if dim.name not in dims:
+                dims[dim.name] = torch.export.Dim(dim.name, min=dim.min, max=dim.max)
+            per_input[index] = dims[dim.name]
+        result.append(per_input)
+    return tuple(result)
+
+
+def capture(spec: ModelSpec, module: nn.Module) -> torch.export.ExportedProgram:
+    """torch.export the module with the declared dynamic dims; errors name the model and the cause."""
+    args = example_inputs(spec)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            # torch.export's own internals warn about its deprecated APIs; nothing a user can act on.
+            warnings.filterwarnings("ignore", category=FutureWarning, module="copyreg")
+            return torch.export.export(module, args, dynamic_shapes=dynamic_shapes(spec), strict=False)
+    except Exception as exc:
+        message = str(exc).strip()
+        raise CaptureError(f"{spec.spec_file}: model {spec.name!r}: torch.export failed "
+                           f"({type(exc).__name__}):\n{_shorten(message)}") from None
+
+
+def _shorten(message: str, limit: int = 40) -> str:
+    lines = message.splitlines()
+    return "\n".join(lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else []))
+
+
+def load_and_capture(spec: ModelSpec) -> torch.export.ExportedProgram:
+    """The exported program of a model, from either kind of source."""
+    if is_saved_program(spec.source):
+        return load_saved_program(spec)
+    return capture(spec, load_module(spec))

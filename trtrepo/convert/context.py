@@ -1,0 +1,116 @@
+"""The conversion context every converter receives: the network, the settings, and small helpers.
+
+The converter signature is fixed once: ``fn(ctx, target, args, kwargs, name)``. Helpers here are the
+ones nearly every converter needs (constants, scalars shaped for broadcasting, dtype facts); op
+logic lives in ``convert/impl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.fx
+
+from trtrepo.dtypes import DTYPES, DType, from_torch, from_trt, to_trt
+
+
+@dataclass(frozen=True)
+class ConversionSettings:
+    """What shapes a conversion beyond the graph itself."""
+
+    precision: str = "fp32"
+
+    @property
+    def float_dtype(self) -> DType:
+        """The storage type of float weights and activations."""
+        return DTYPES[self.precision]
+
+
+@dataclass
+class ConversionContext:
+    """State shared by the converters of one network."""
+
+    network: Any
+    trt: Any
+    settings: ConversionSettings = field(default_factory=ConversionSettings)
+    node: torch.fx.Node | None = None
+    # TensorRT keeps pointers into weight arrays until the engine is built: hold them here.
+    _keepalive: list[np.ndarray] = field(default_factory=list)
+
+    # ---- constants -------------------------------------------------------------------------
+
+    def constant(self, value: torch.Tensor | np.ndarray | float | int | bool | Sequence[Any],
+                 dtype: torch.dtype | None = None) -> Any:
+        """A constant ITensor holding ``value`` (a 0-d value becomes a 0-d tensor)."""
+        tensor = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+        if dtype is not None:
+            tensor = tensor.to(dtype)
+        elif tensor.dtype == torch.float64:
+            tensor = tensor.to(torch.float32)
+        elif tensor.is_floating_point() and tensor.dtype != self.settings.float_dtype.torch:
+            tensor = tensor.to(self.settings.float_dtype.torch)
+        array = _to_numpy(tensor.detach().cpu().contiguous())
+        self._keepalive.append(array)
+        layer = self.network.add_constant(tuple(tensor.shape), array)
+        return layer.get_output(0)
+
+    def scalar(self, value: float | int | bool, like: Any) -> Any:
+        """A constant of rank equal to ``like``'s (all dims 1), in ``like``'s dtype, for broadcasting."""
+        dtype = from_trt(like.dtype).torch
+        return self.constant(torch.full((1,) * len(like.shape), value, dtype=dtype))
+
+    def weights(self, tensor: torch.Tensor) -> np.ndarray:
+        """A weight array for layer attributes (kernel, bias), kept alive for the build."""
+        array = _to_numpy(tensor.detach().to(self.settings.float_dtype.torch).contiguous())
+        self._keepalive.append(array)
+        return array
+
+    # ---- tensors ---------------------------------------------------------------------------
+
+    def as_tensor(self, value: Any, like: Any | None = None) -> Any:
+        """An ITensor for ``value``: ITensors pass through, weights and scalars become constants.
+
+        A Python scalar next to ``like`` takes ``like``'s dtype and rank, as PyTorch's type promotion
+        keeps a tensor's dtype when combined with a Python scalar of the same kind.
+        """
+        if isinstance(value, self.trt.ITensor):
+            return value
+        if isinstance(value, torch.Tensor):
+            if value.dim() == 0 and like is not None:
+                return self.scalar(value.item(), like)
+            return self.constant(value)
+        if like is not None:
+            return self.scalar(value, like)
+        return self.constant(value)
+
+    def is_tensor(self, value: Any) -> bool:
+        """True for a TensorRT ITensor (as opposed to a weight or a Python value)."""
+        return isinstance(value, self.trt.ITensor)
+
+    def dtype_of(self, tensor: Any) -> torch.dtype:
+        """The torch dtype of an ITensor."""
+        return from_trt(tensor.dtype).torch
+
+    def cast(self, tensor: Any, dtype: torch.dtype) -> Any:
+        """``tensor`` in ``dtype`` (an explicit cast layer: networks are strongly typed)."""
+        if self.dtype_of(tensor) == dtype:
+            return tensor
+        return self.network.add_cast(tensor, to_trt(dtype)).get_output(0)
+
+    @property
+    def node_label(self) -> str:
+        """The name of the FX node being converted (for names and messages)."""
+        return self.node.name if self.node is not None else "?"
+
+
+def _to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    if tensor.dtype == torch.bfloat16:
+        raise NotImplementedError("bf16 weights need trt.Weights; see engine precision handling")
+    return np.ascontiguousarray(tensor.numpy())
+
+
+__all__ = ["ConversionContext", "ConversionSettings", "from_torch"]

@@ -1,0 +1,208 @@
+"""Our FX-to-TensorRT converter: a ``torch.fx.Interpreter`` that emits TensorRT layers per node.
+
+Each ATen node is dispatched to the converter registered for its target. Before any layer is
+built the whole graph is checked, so every unsupported op is reported at once. Every layer and
+tensor is named after the FX node that made it, and every node's source line is kept, so an error,
+a report or a layer-wise comparison can point back to the user's code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.fx
+from torch.export import ExportedProgram
+from torch.export.graph_signature import InputKind
+
+import trtrepo.convert.ops  # noqa: F401  (registers every converter)
+from trtrepo.convert.context import ConversionContext, ConversionSettings
+from trtrepo.convert.registry import REGISTRY, Registry, target_name
+from trtrepo.convert.support import (
+    constant_foldable,
+    find_unsupported,
+    source_line,
+    unsupported_message,
+)
+from trtrepo.dtypes import to_trt
+from trtrepo.errors import ConversionError, UnsupportedOpsError
+from trtrepo.spec import ModelSpec
+from trtrepo.trt_flavour import logger
+
+
+@dataclass(frozen=True)
+class NodeOrigin:
+    """Where a TensorRT tensor came from in the user's program."""
+
+    node: str
+    op: str
+    source: str
+
+
+@dataclass
+class ConversionResult:
+    """The filled network plus what it took to make it."""
+
+    network: Any
+    input_names: list[str]
+    output_names: list[str]
+    origins: dict[str, NodeOrigin] = field(default_factory=dict)  # tensor name -> FX node
+    converters_used: dict[str, int] = field(default_factory=dict)  # op -> count
+    context: ConversionContext | None = None  # keeps weight arrays alive until the build
+
+
+class TRTInterpreter(torch.fx.Interpreter):
+    """Runs an exported graph with TensorRT layers instead of tensors."""
+
+    def __init__(self, program: ExportedProgram, spec: ModelSpec, network: Any,
+                 settings: ConversionSettings | None = None, registry: Registry = REGISTRY):
+        super().__init__(program.graph_module)
+        self.program = program
+        self.spec = spec
+        self.registry = registry
+        self.ctx = ConversionContext(network=network, trt=_trt_module(), settings=settings or ConversionSettings())
+        self.constants = _constant_values(program)
+        self.user_inputs = [s.arg.name for s in program.graph_signature.input_specs
+                            if s.kind == InputKind.USER_INPUT]
+        self.folded = constant_foldable(program.graph_module.graph, set(self.constants))
+        self.result = ConversionResult(network, [t.name for t in spec.inputs], [t.name for t in spec.outputs])
+
+    # ---- entry point -----------------------------------------------------------------------
+
+    def convert(self) -> ConversionResult:
+        """Check the graph, then fill the network; raise with every problem named."""
+        self._check_signature()
+        unsupported = find_unsupported(self.graph, self.folded, self.registry)
+        if unsupported:
+            raise UnsupportedOpsError(f"{self.spec.spec_file}: " + unsupported_message(self.spec.name, unsupported))
+        inputs = [self._network_input(i) for i in range(len(self.spec.inputs))]
+        logger().take_errors()
+        with torch.no_grad():
+            self.run(*inputs)
+        self.result.context = self.ctx
+        return self.result
+
+    def _check_signature(self) -> None:
+        got, want = len(self.user_inputs), len(self.spec.inputs)
+        if got != want:
+            raise ConversionError(f"{self.spec.spec_file}: model {self.spec.name!r}: inputs: the model takes "
+                                  f"{got} tensor input(s) but models.yaml declares {want}")
+        outputs = self.program.graph_signature.user_outputs
+        if len(outputs) != len(self.spec.outputs):
+            raise ConversionError(f"{self.spec.spec_file}: model {self.spec.name!r}: outputs: the model returns "
+                                  f"{len(outputs)} tensor(s) but models.yaml declares {len(self.spec.outputs)}")
+
+    def _network_input(self, index: int) -> Any:
+        tensor = self.spec.inputs[index]
+        assert tensor.dtype is not None
+        dims = tuple(-1 if d.is_dynamic else d.opt for d in tensor.shape)
+        return self.ctx.network.add_input(tensor.name, to_trt(tensor.dtype), dims)
+
+    # ---- fx.Interpreter hooks --------------------------------------------------------------
+
+    def run_node(self, n: torch.fx.Node) -> Any:
+        """Convert one node; fold weight-only nodes; name new layers; wrap errors with the node."""
+        if n in self.folded and n.op == "call_function":
+            return self._fold(n)
+        self.ctx.node = n
+        first_layer = self.ctx.network.num_layers
+        try:
+            value = super().run_node(n)
+        except (ConversionError, UnsupportedOpsError):
+            raise
+        except Exception as exc:
+            raise self._node_error(n, exc) from None
+        errors = logger().take_errors()
+        if errors:
+            raise self._node_error(n, RuntimeError("; ".join(errors)))
+        self._name_new_layers(n, first_layer, value)
+        return value
+
+    def placeholder(self, target: Any, args: Any, kwargs: Any) -> Any:
+        """Weights come back as torch tensors, user inputs as network inputs."""
+        name = self.ctx.node.name if self.ctx.node is not None else str(target)
+        if name in self.constants:
+            return self.constants[name]
+        return super().placeholder(target, args, kwargs)
+
+    def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
+        """Dispatch to the registered converter and count its use."""
+        entry = self.registry.get(target)
+        assert entry is not None, "find_unsupported guarantees a converter"
+        op = target_name(target)
+        self.result.converters_used[op] = self.result.converters_used.get(op, 0) + 1
+        return entry.impl(self.ctx, target, args, kwargs, self.ctx.node_label)
+
+    def output(self, target: Any, args: Any, kwargs: Any) -> Any:
+        """Mark the outputs under the names models.yaml declares, cast to any declared dtype."""
+        values = list(args[0]) if isinstance(args[0], (tuple, list)) else [args[0]]
+        for spec_out, value in zip(self.spec.outputs, values, strict=True):
+            tensor = self.ctx.as_tensor(value)
+            if spec_out.dtype is not None:
+                tensor = self.ctx.cast(tensor, spec_out.dtype.torch)
+            if tensor.is_network_input or tensor.is_network_output:
+                tensor = self.ctx.network.add_identity(tensor).get_output(0)
+            tensor.name = spec_out.name
+            self.ctx.network.mark_output(tensor)
+        return values
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _fold(self, n: torch.fx.Node) -> Any:
+        """Evaluate a weights-only node with PyTorch itself (constant folding)."""
+        args, kwargs = self.fetch_args_kwargs_from_env(n)
+        return n.target(*args, **kwargs)  # type: ignore[operator]
+
+    def _name_new_layers(self, n: torch.fx.Node, first_layer: int, value: Any) -> None:
+        """Name the layers this node added, and their outputs, after the node."""
+        network = self.ctx.network
+        count = network.num_layers - first_layer
+        origin = NodeOrigin(n.name, target_name(n.target) if n.op == "call_function" else n.op, source_line(n))
+        for index in range(first_layer, network.num_layers):
+            layer = network.get_layer(index)
+            if layer.name.startswith("(Unnamed Layer"):
+                layer.name = n.name if count == 1 else f"{n.name}/{index - first_layer}"
+            for o in range(layer.num_outputs):
+                out = layer.get_output(o)
+                if not out.is_network_input and out.name.startswith("(Unnamed"):
+                    out.name = f"{layer.name}:{o}" if layer.num_outputs > 1 else layer.name
+                self.result.origins[out.name] = origin
+        if count and isinstance(value, self.ctx.trt.ITensor) and not value.is_network_input:
+            if value.name in self.result.origins and self.result.origins[value.name] is origin:
+                value.name = n.name  # the node's result carries exactly the node's name
+                self.result.origins[n.name] = origin
+
+    def _node_error(self, n: torch.fx.Node, exc: Exception) -> ConversionError:
+        op = target_name(n.target) if n.op == "call_function" else n.op
+        where = source_line(n)
+        return ConversionError(
+            f"{self.spec.spec_file}: model {self.spec.name!r}: cannot convert node {n.name!r} ({op})"
+            + (f"\n  at {where}" if where else "") + f"\n  {type(exc).__name__}: {exc}"
+        )
+
+
+def _trt_module() -> Any:
+    from trtrepo.trt_flavour import trt
+
+    return trt()
+
+
+def _constant_values(program: ExportedProgram) -> dict[str, torch.Tensor]:
+    """Placeholder name -> tensor for every parameter, buffer and lifted constant."""
+    values: dict[str, torch.Tensor] = {}
+    for spec in program.graph_signature.input_specs:
+        if spec.kind == InputKind.USER_INPUT:
+            continue
+        target = spec.target
+        if target in program.state_dict:
+            values[spec.arg.name] = program.state_dict[target]
+        elif target in program.constants:
+            values[spec.arg.name] = program.constants[target]  # type: ignore[assignment]
+    return values
+
+
+def convert_program(program: ExportedProgram, spec: ModelSpec, network: Any,
+                    settings: ConversionSettings | None = None) -> ConversionResult:
+    """Fill ``network`` from a lowered ExportedProgram; the main entry point of this package."""
+    return TRTInterpreter(program, spec, network, settings).convert()

@@ -1,0 +1,113 @@
+"""The converter registry: one frozen entry per ATen overload (or Python operator).
+
+A converter is registered with ``@converter(aten.relu.default)``; registering a target twice is an
+error, so the registry can never hold two answers to "who converts this op?". Validators are pure
+predicates over the FX node that say which cases a converter rejects, so unsupported cases are found
+before any layer is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch.fx
+
+from trtrepo.errors import TrtrepoError
+
+ConverterFn = Callable[..., Any]  # (ctx, target, args, kwargs, name) -> value
+
+
+@dataclass(frozen=True)
+class Validator:
+    """A pure predicate on a node; ``rejects`` names the case it turns away, for the report."""
+
+    rejects: str
+    accepts: Callable[[torch.fx.Node], bool]
+
+
+@dataclass(frozen=True)
+class ConverterEntry:
+    """How one op target is converted."""
+
+    target: Any
+    impl: ConverterFn
+    validators: tuple[Validator, ...] = ()
+    dynamic_shapes: bool = True  # whether the converter handles dynamic (-1) dims
+    family: str = ""
+
+    @property
+    def op_name(self) -> str:
+        """Readable name of the target, e.g. ``aten.relu.default``."""
+        return target_name(self.target)
+
+    def rejection(self, node: torch.fx.Node) -> str | None:
+        """Why this converter cannot take ``node``, or None when it can."""
+        for validator in self.validators:
+            if not validator.accepts(node):
+                return validator.rejects
+        return None
+
+
+class RegistryError(TrtrepoError):
+    """A programming error in converter registration."""
+
+
+@dataclass
+class Registry:
+    """All converters, keyed by target."""
+
+    entries: dict[Any, ConverterEntry] = field(default_factory=dict)
+
+    def register(self, entry: ConverterEntry) -> None:
+        """Add an entry; a second entry for the same target is a RegistryError."""
+        if entry.target in self.entries:
+            existing = self.entries[entry.target].impl
+            raise RegistryError(
+                f"converter for {entry.op_name} registered twice: {existing.__module__}.{existing.__name__} "
+                f"and {entry.impl.__module__}.{entry.impl.__name__}"
+            )
+        self.entries[entry.target] = entry
+
+    def get(self, target: Any) -> ConverterEntry | None:
+        """The entry for ``target``, or None."""
+        return self.entries.get(target)
+
+    def __contains__(self, target: Any) -> bool:
+        return target in self.entries
+
+    def __iter__(self) -> Iterable[ConverterEntry]:  # type: ignore[override]
+        return iter(sorted(self.entries.values(), key=lambda e: e.op_name))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+REGISTRY = Registry()
+
+
+def converter(
+    *targets: Any,
+    validators: Iterable[Validator] = (),
+    dynamic_shapes: bool = True,
+) -> Callable[[ConverterFn], ConverterFn]:
+    """Register the decorated function as the converter of every target given."""
+
+    def register(fn: ConverterFn) -> ConverterFn:
+        family = fn.__module__.rsplit(".", 1)[-1]
+        for target in targets:
+            REGISTRY.register(ConverterEntry(target, fn, tuple(validators), dynamic_shapes, family))
+        return fn
+
+    return register
+
+
+def target_name(target: Any) -> str:
+    """A readable op name: ``aten.relu.default`` or ``operator.getitem``."""
+    if isinstance(target, torch._ops.OpOverload):
+        return f"aten.{target._schema.name.split('::')[-1]}.{target._overloadname}" \
+            if target.namespace == "aten" else str(target)
+    module = getattr(target, "__module__", None) or ""
+    name = getattr(target, "__name__", None) or str(target)
+    return f"{module.replace('_operator', 'operator')}.{name}" if module else name

@@ -1,0 +1,134 @@
+"""The build pipeline for one model: capture -> lower -> convert -> engine -> config, timed per stage.
+
+Publishing is separate (``build_all``) so a failing model leaves the repository as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch.export import ExportedProgram
+
+from trtrepo import __version__
+from trtrepo.capture import load_and_capture
+from trtrepo.convert.context import ConversionSettings
+from trtrepo.convert.interpreter import ConversionResult, convert_program
+from trtrepo.engine import BuildSettings, build_plan, new_builder, new_network, profile_shapes
+from trtrepo.errors import TrtrepoError
+from trtrepo.lower import lower
+from trtrepo.repository import BuiltModel, facts_dict, network_facts, publish, render_config
+from trtrepo.spec import ModelSpec, Project
+from trtrepo.trt_flavour import flavour
+
+StageCallback = Callable[[str, str], None]  # (model name, stage) -> None
+
+
+@dataclass
+class Converted:
+    """A model's network, ready to build or to execute with the reference interpreter."""
+
+    spec: ModelSpec
+    program: ExportedProgram
+    builder: Any
+    result: ConversionResult
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def network(self) -> Any:
+        """The filled TensorRT network."""
+        return self.result.network
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str, model: str, on_stage: StageCallback | None) -> Iterator[None]:
+    if on_stage:
+        on_stage(model, stage)
+    started = time.perf_counter()
+    yield
+    timings[stage] = round(time.perf_counter() - started, 4)
+
+
+def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Converted:
+    """Capture, lower and convert one model into a TensorRT network (no engine yet)."""
+    timings: dict[str, float] = {}
+    with _timed(timings, "capture", spec.name, on_stage):
+        program = load_and_capture(spec)
+    with _timed(timings, "lower", spec.name, on_stage):
+        program = lower(program, model=spec.name)
+    with _timed(timings, "convert", spec.name, on_stage):
+        builder = new_builder()
+        network = new_network(builder)
+        result = convert_program(program, spec, network, ConversionSettings(precision=spec.precision))
+    return Converted(spec, program, builder, result, timings)
+
+
+def build_model(spec: ModelSpec, settings: BuildSettings = BuildSettings(),
+                on_stage: StageCallback | None = None) -> BuiltModel:
+    """Everything up to (not including) writing: the config text, the plan and the build record."""
+    converted = convert_model(spec, on_stage)
+    timings = converted.timings
+    with _timed(timings, "build", spec.name, on_stage):
+        plan, _ = build_plan(converted.builder, converted.network, spec, settings)
+    with _timed(timings, "config", spec.name, on_stage):
+        facts = network_facts(converted.network, spec)
+        config_text = render_config(facts, spec)
+    record = build_record(spec, facts_dict(facts), plan, timings, converted.result.converters_used)
+    return BuiltModel(spec=spec, config_text=config_text, plan=plan, record=record)
+
+
+def build_record(spec: ModelSpec, facts: dict[str, Any], plan: bytes, timings: dict[str, float],
+                 converters: dict[str, int]) -> dict[str, Any]:
+    """What built this model, from what, and how: enough for ``serve`` to rebuild the network."""
+    fl = flavour()
+    return {
+        "trtrepo_version": __version__,
+        "tensorrt": {"flavour": fl.name, "module": fl.module_name, "version": fl.version},
+        "model": spec.name,
+        "version": spec.version,
+        "spec_file": str(spec.spec_file),
+        "spec": spec.raw,
+        "source": spec.source,
+        "precision": spec.precision,
+        "profiles": [{name: {"min": lo, "opt": opt, "max": hi}
+                      for name, (lo, opt, hi) in profile_shapes(spec).items()}],
+        "io": facts,
+        "plan_sha256": hashlib.sha256(plan).hexdigest(),
+        "plan_bytes": len(plan),
+        "stage_seconds": timings,
+        "converters": converters,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+@dataclass
+class BuildReport:
+    """Outcome of ``build_all``: what was published and what failed."""
+
+    published: list[Path] = field(default_factory=list)
+    failures: dict[str, TrtrepoError] = field(default_factory=dict)
+
+
+def build_all(project: Project, repository: Path, models: tuple[ModelSpec, ...] | None = None,
+              settings: BuildSettings = BuildSettings(), keep_going: bool = False,
+              on_stage: StageCallback | None = None) -> BuildReport:
+    """Build every selected model, then publish. Any failure publishes nothing unless ``keep_going``."""
+    report = BuildReport()
+    built: list[BuiltModel] = []
+    for spec in models or project.models:
+        try:
+            built.append(build_model(spec, settings, on_stage))
+        except TrtrepoError as exc:
+            report.failures[spec.name] = exc
+    if report.failures and not keep_going:
+        return report
+    for model in built:
+        if on_stage:
+            on_stage(model.spec.name, "write")
+        report.published.append(publish(repository, model))
+    return report

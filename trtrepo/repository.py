@@ -1,0 +1,164 @@
+"""Write the Triton model repository: config.pbtxt (rendered, then schema-checked) and the plan.
+
+The config follows the engine: names, data types and dims are read off the built network, not
+retyped from models.yaml, and every rendered config is parsed with Triton's own ModelConfig schema
+before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from google.protobuf import text_format
+from tritonclient.grpc import model_config_pb2
+
+from trtrepo import __version__
+from trtrepo.dtypes import from_trt
+from trtrepo.errors import RepositoryError
+from trtrepo.fsutil import publish_directory, staging_directory
+from trtrepo.spec import ModelSpec
+from trtrepo.trt_flavour import flavour
+
+RECORD_FILE = "trtrepo.json"
+CONFIG_FILE = "config.pbtxt"
+PLAN_FILE = "model.plan"
+
+
+@dataclass(frozen=True)
+class TensorFacts:
+    """One network input or output as Triton will see it."""
+
+    name: str
+    dtype: str  # canonical trtrepo dtype name
+    triton_type: str
+    shape: tuple[int, ...]  # full network shape, -1 where dynamic
+    dims: tuple[int, ...]  # Triton dims: without the batch dim when batching
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What config.pbtxt needs, read off a built network."""
+
+    inputs: tuple[TensorFacts, ...]
+    outputs: tuple[TensorFacts, ...]
+    max_batch_size: int
+    num_profiles: int
+
+
+def network_facts(network: Any, spec: ModelSpec) -> ModelFacts:
+    """Read I/O names, types and dims from the network; check they suit Triton's batching."""
+    batching = spec.max_batch_size > 0
+
+    def facts(tensor: Any, role: str) -> TensorFacts:
+        shape = tuple(int(d) for d in tensor.shape)
+        if batching and (not shape or shape[0] != -1):
+            raise RepositoryError(
+                f"{spec.spec_file}: model {spec.name!r}: {role} {tensor.name!r} has shape {list(shape)}, but "
+                f"with max_batch_size = {spec.max_batch_size} its first dim must be the dynamic batch dim"
+            )
+        dtype = from_trt(tensor.dtype)
+        return TensorFacts(tensor.name, dtype.name, dtype.triton, shape, shape[1:] if batching else shape)
+
+    inputs = tuple(facts(network.get_input(i), "input") for i in range(network.num_inputs))
+    outputs = tuple(facts(network.get_output(i), "output") for i in range(network.num_outputs))
+    _check_profile_batch(spec)
+    return ModelFacts(inputs, outputs, spec.max_batch_size, 1 if any(d.is_dynamic for t in spec.inputs
+                                                                     for d in t.shape) else 0)
+
+
+def _check_profile_batch(spec: ModelSpec) -> None:
+    """The optimization profile must accept every batch size Triton may send (1..max_batch_size)."""
+    for tensor in spec.inputs:
+        if spec.max_batch_size and not (tensor.shape[0].min == 1 and tensor.shape[0].max >= spec.max_batch_size):
+            raise RepositoryError(f"{spec.spec_file}: model {spec.name!r}: input {tensor.name!r}: profile batch "
+                                  f"range {tensor.shape[0].min}..{tensor.shape[0].max} does not cover "
+                                  f"1..{spec.max_batch_size}")
+
+
+def _template_env() -> jinja2.Environment:
+    package_dir = Path(__file__).parent
+    search = [package_dir / "templates", package_dir.parent / "templates"]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search if p.is_dir()]),
+        undefined=jinja2.StrictUndefined,  # a missing value is a bug, never an empty string
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render_config(facts: ModelFacts, spec: ModelSpec) -> str:
+    """config.pbtxt text for a built model, validated against Triton's ModelConfig schema."""
+    text = _template_env().get_template("config.pbtxt.j2").render(
+        name=spec.name,
+        max_batch_size=facts.max_batch_size,
+        inputs=facts.inputs,
+        outputs=facts.outputs,
+        dynamic_batching=spec.dynamic_batching,
+        instance_count=spec.instance_count,
+        profiles=[str(i) for i in range(facts.num_profiles)] if facts.num_profiles > 1 else [],
+        trtrepo_version=__version__,
+        flavour=flavour().module_name,
+        flavour_version=flavour().version,
+    )
+    parse_config(text, f"rendered config of model {spec.name!r}")
+    return text
+
+
+def parse_config(text: str, what: str) -> model_config_pb2.ModelConfig:
+    """Parse config.pbtxt text with Triton's schema; a failure here is a trtrepo bug or a bad file."""
+    config = model_config_pb2.ModelConfig()
+    try:
+        text_format.Parse(text, config)
+    except text_format.ParseError as exc:
+        raise RepositoryError(f"{what} does not parse as a Triton ModelConfig: {exc}") from None
+    return config
+
+
+def read_config(model_dir: Path) -> model_config_pb2.ModelConfig:
+    """The parsed config.pbtxt of a model directory."""
+    path = model_dir / CONFIG_FILE
+    try:
+        return parse_config(path.read_text(encoding="utf-8"), str(path))
+    except OSError as exc:
+        raise RepositoryError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def read_record(model_dir: Path) -> dict[str, Any]:
+    """The build record (trtrepo.json) of a model directory."""
+    path = model_dir / RECORD_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RepositoryError(f"cannot read build record {path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """Everything that goes into one model's directory."""
+
+    spec: ModelSpec
+    config_text: str
+    plan: bytes
+    record: dict[str, Any]
+
+
+def publish(repository: Path, built: BuiltModel) -> Path:
+    """Write one model directory atomically: readers see the old model or the new one, never half."""
+    repository.mkdir(parents=True, exist_ok=True)
+    with staging_directory(repository, built.spec.name) as stage:
+        version_dir = stage / str(built.spec.version)
+        version_dir.mkdir()
+        (version_dir / PLAN_FILE).write_bytes(built.plan)
+        (stage / CONFIG_FILE).write_text(built.config_text, encoding="utf-8")
+        (stage / RECORD_FILE).write_text(json.dumps(built.record, indent=2, sort_keys=True) + "\n",
+                                         encoding="utf-8")
+        return publish_directory(stage, repository / built.spec.name)
+
+
+def facts_dict(facts: ModelFacts) -> dict[str, Any]:
+    """ModelFacts as plain JSON data for the build record."""
+    return asdict(facts)

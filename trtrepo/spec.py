@@ -1,0 +1,307 @@
+"""models.yaml: load, validate up front, and turn into frozen model specifications.
+
+Everything wrong with a file is reported at once, each problem naming the file, the model and the
+field path, before anything is built or written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from trtrepo import spec_schema as rules
+from trtrepo.dtypes import DTYPES, DType, parse_dtype
+from trtrepo.errors import SpecError
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One tensor dimension: static when min == opt == max; ``name`` ties dynamic dims together."""
+
+    min: int
+    opt: int
+    max: int
+    name: str | None = None
+
+    @property
+    def is_dynamic(self) -> bool:
+        """True when the dim may vary at run time."""
+        return self.min != self.max
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """A model input or output as declared in models.yaml."""
+
+    name: str
+    dtype: DType | None  # None for an output whose dtype follows the model
+    shape: tuple[Dim, ...] = ()
+    value_range: tuple[float, float] | None = None
+    tolerance: dict[str, float] = field(default_factory=dict)
+
+    def shape_at(self, point: str) -> tuple[int, ...]:
+        """The concrete shape at ``min``, ``opt`` or ``max`` of every dimension."""
+        return tuple(getattr(d, point) for d in self.shape)
+
+
+@dataclass(frozen=True)
+class DynamicBatching:
+    """Triton's dynamic batcher settings (present only when batching is on)."""
+
+    max_queue_delay_microseconds: int = 0
+    preferred_batch_size: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything models.yaml says about one model, defaults applied."""
+
+    name: str
+    source: str
+    spec_file: Path
+    inputs: tuple[TensorSpec, ...]
+    outputs: tuple[TensorSpec, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+    precision: str = "fp32"
+    max_batch_size: int = 0
+    dynamic_batching: DynamicBatching | None = None
+    instance_count: int = 1
+    version: int = 1
+    tolerance: dict[str, float] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML mapping, for hashing/records
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder ``source`` is resolved against: the YAML file's own."""
+        return self.spec_file.parent
+
+
+@dataclass(frozen=True)
+class Project:
+    """A whole models.yaml."""
+
+    file: Path
+    models: tuple[ModelSpec, ...]
+
+    def select(self, names: tuple[str, ...] | list[str]) -> tuple[ModelSpec, ...]:
+        """The models named (all when ``names`` is empty); unknown names are a SpecError."""
+        if not names:
+            return self.models
+        known = {m.name: m for m in self.models}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise SpecError(str(self.file), [f"no model named {n!r}{_suggest(n, known)}" for n in unknown])
+        return tuple(known[n] for n in names)
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and validate a models.yaml; raise SpecError listing every problem found."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(str(file), [f"cannot read file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise SpecError(str(file), ["file is not UTF-8 text"]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(str(file), [f"not valid YAML: {_yaml_message(exc)}"]) from None
+    if not isinstance(document, dict):
+        raise SpecError(str(file), ["top level must be a mapping with a 'models' list"])
+    schema_errors = _schema_errors(document)
+    problems = [p for e in schema_errors for p in _describe(document, e)]
+    problems += list(_semantic_problems(document, _broken_models(schema_errors)))
+    if problems:
+        raise SpecError(str(file), problems)
+    defaults = document.get("defaults", {})
+    models = tuple(_model_spec(file, {**defaults, **model}) for model in document["models"])
+    return Project(file=file.resolve(), models=models)
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"{problem}{where}"
+
+
+def _suggest(word: str, candidates: Any) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_label(document: dict[str, Any], index: int) -> str:
+    models = document.get("models")
+    model = models[index] if isinstance(models, list) and index < len(models) else None
+    name = model.get("name") if isinstance(model, dict) else None
+    return f"model {name!r}" if isinstance(name, str) and name else f"models[{index}]"
+
+
+def _where(document: dict[str, Any], path: list[Any]) -> str:
+    """``model 'mlp': inputs[0].shape`` for a JSON path into the document."""
+    prefix = ""
+    if len(path) >= 2 and path[0] == "models" and isinstance(path[1], int):
+        prefix, path = _model_label(document, path[1]) + ": ", path[2:]
+    elif path and path[0] == "defaults":
+        prefix, path = "defaults: ", path[1:]
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return prefix + (text or "(top level)")
+
+
+def _schema_errors(document: dict[str, Any]) -> list[jsonschema.ValidationError]:
+    validator = jsonschema.Draft202012Validator(rules.SCHEMA)
+    return sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+
+
+def _broken_models(errors: list[jsonschema.ValidationError]) -> set[int] | None:
+    """Indexes of models with schema errors; None when the file's skeleton itself is broken.
+
+    Semantic rules assume a well-formed model, so they run only on models the schema accepted,
+    and the user still sees every problem of every other model in one go.
+    """
+    broken: set[int] = set()
+    for error in errors:
+        path = list(error.absolute_path)
+        if len(path) >= 2 and path[0] == "models" and isinstance(path[1], int):
+            broken.add(path[1])
+        else:
+            return None
+    return broken
+
+
+def _describe(document: dict[str, Any], error: jsonschema.ValidationError) -> Iterator[str]:
+    path = list(error.absolute_path)
+    where = _where(document, path)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        for key in sorted(set(error.instance) - set(allowed)):
+            yield f"{_where(document, path + [key])}: unknown key{_suggest(str(key), allowed)}"
+    elif error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        yield f"{_where(document, path + [missing])}: required field is missing"
+    elif error.validator == "oneOf" and isinstance(error.instance, dict) and error.context:
+        # A mapping was meant as the mapping alternative: report what is wrong inside it.
+        inner = [e for e in error.context if e.validator not in ("type", "enum")] or list(error.context)
+        yield from _describe(document, jsonschema.exceptions.best_match(inner))
+    elif error.validator == "oneOf" and _is_dim_path(path):
+        yield (f"{where}: a dimension is a positive integer, 'batch', "
+               f"or a range {{min, opt, max}} (got {error.instance!r})")
+    elif error.validator == "oneOf":
+        yield f"{where}: must be true/false or a mapping (got {error.instance!r})"
+    elif error.validator == "enum":
+        yield f"{where}: must be one of {', '.join(map(str, error.validator_value))} (got {error.instance!r})"
+    else:
+        yield f"{where}: {_plain(error)}"
+
+
+def _is_dim_path(path: list[Any]) -> bool:
+    return len(path) >= 2 and path[-2] == "shape" and isinstance(path[-1], int)
+
+
+def _plain(error: jsonschema.ValidationError) -> str:
+    kinds = {"integer": "an integer", "string": "a string", "array": "a list", "object": "a mapping",
+             "number": "a number", "boolean": "true or false"}
+    if error.validator == "type":
+        return f"must be {kinds.get(str(error.validator_value), error.validator_value)} (got {error.instance!r})"
+    if error.validator == "minItems" and error.validator_value == 1:
+        return "must not be empty"
+    if error.validator == "minimum":
+        return f"must be at least {error.validator_value} (got {error.instance!r})"
+    return error.message
+
+
+def _semantic_problems(document: dict[str, Any], broken: set[int] | None) -> Iterator[str]:
+    if broken is None:
+        return
+    defaults = document.get("defaults", {})
+    seen: dict[str, int] = {}
+    for index, model in enumerate(document["models"]):
+        if index in broken:
+            continue
+        merged = {**defaults, **model}
+        for path, message in _model_problems(merged):
+            yield f"{_model_label(document, index)}: {path}: {message}"
+        name = model["name"]
+        if name in seen:
+            yield f"{_model_label(document, index)}: name: duplicate of models[{seen[name]}]"
+        seen.setdefault(name, index)
+
+
+def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
+    if (why := rules.name_problem(model["name"])) is not None:
+        yield "name", why
+    for kind in ("inputs", "outputs"):
+        names: set[str] = set()
+        for i, tensor in enumerate(model[kind]):
+            path = f"{kind}[{i}]"
+            if (why := rules.name_problem(tensor["name"])) is not None:
+                yield path + ".name", why
+            if tensor["name"] in names:
+                yield path + ".name", f"duplicate {kind[:-1]} name {tensor['name']!r}"
+            names.add(tensor["name"])
+            if "dtype" in tensor and parse_dtype(tensor["dtype"]) is None:
+                yield path + ".dtype", f"unknown dtype {tensor['dtype']!r}{_suggest(tensor['dtype'], DTYPES)}"
+            for j, dim in enumerate(tensor.get("shape", [])):
+                yield from rules.dim_problems(dim, f"{path}.shape[{j}]")
+            yield from rules.range_problems(tensor, path)
+    yield from rules.batch_problems(model, model.get("max_batch_size", 0))
+    if model.get("dynamic_batching") and not model.get("max_batch_size", 0):
+        yield "dynamic_batching", "needs max_batch_size > 0"
+    mbs = model.get("max_batch_size", 0)
+    batching = model.get("dynamic_batching")
+    if isinstance(batching, dict):
+        for size in batching.get("preferred_batch_size", []):
+            if size > mbs:
+                yield "dynamic_batching.preferred_batch_size", f"{size} exceeds max_batch_size ({mbs})"
+
+
+def _dim(raw: Any, input_name: str, index: int, max_batch_size: int) -> Dim:
+    if raw == "batch":
+        return Dim(1, max_batch_size, max_batch_size, "batch")
+    if isinstance(raw, int):
+        return Dim(raw, raw, raw)
+    lo, hi = raw["min"], raw["max"]
+    name = raw.get("name") or ("batch" if index == 0 and max_batch_size else f"{input_name}_dim{index}")
+    return Dim(lo, raw.get("opt", hi), hi, name if lo != hi else None)
+
+
+def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
+    mbs = model.get("max_batch_size", 0)
+    inputs = tuple(
+        TensorSpec(
+            name=t["name"],
+            dtype=parse_dtype(t["dtype"]),
+            shape=tuple(_dim(d, t["name"], i, mbs) for i, d in enumerate(t["shape"])),
+            value_range=tuple(t["range"]) if "range" in t else None,  # type: ignore[arg-type]
+        )
+        for t in model["inputs"]
+    )
+    outputs = tuple(
+        TensorSpec(name=t["name"], dtype=parse_dtype(t["dtype"]) if "dtype" in t else None,
+                   tolerance=dict(t.get("tolerance", {})))
+        for t in model["outputs"]
+    )
+    batching = model.get("dynamic_batching")
+    dynamic_batching = None
+    if batching:
+        settings = batching if isinstance(batching, dict) else {}
+        dynamic_batching = DynamicBatching(
+            max_queue_delay_microseconds=settings.get("max_queue_delay_microseconds", 0),
+            preferred_batch_size=tuple(settings.get("preferred_batch_size", ())),
+        )
+    return ModelSpec(
+        name=model["name"], source=model["source"], spec_file=file.resolve(), inputs=inputs,
+        outputs=outputs, args=dict(model.get("args", {})), precision=model.get("precision", "fp32"),
+        max_batch_size=mbs, dynamic_batching=dynamic_batching,
+        instance_count=model.get("instance_count", 1), version=model.get("version", 1),
+        tolerance=dict(model.get("tolerance", {})), raw=model,
+    )

@@ -1,0 +1,177 @@
+"""The models.yaml JSON Schema and the semantic rules no schema can express.
+
+Structure (types, required and unknown keys, enums) is checked by ``jsonschema`` — a standard,
+well-kept validator that reports the exact path of every violation, which hand-written checks would
+only approximate. Rules that relate fields to each other (dims, batch, names) are pure predicates
+below, each returning the problems it finds as ``(field path, message)`` pairs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+PRECISIONS = ["fp32", "fp16", "bf16"]
+
+_POSITIVE_INT = {"type": "integer", "minimum": 1}
+_DIM = {
+    "oneOf": [
+        _POSITIVE_INT,
+        {"type": "string", "enum": ["batch"]},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["min", "max"],
+            "properties": {
+                "min": _POSITIVE_INT,
+                "opt": _POSITIVE_INT,
+                "max": _POSITIVE_INT,
+                "name": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+            },
+        },
+    ]
+}
+_TOLERANCE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"atol": {"type": "number", "minimum": 0}, "rtol": {"type": "number", "minimum": 0}},
+}
+_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "dtype", "shape"],
+    "properties": {
+        "name": {"type": "string"},
+        "dtype": {"type": "string"},
+        "shape": {"type": "array", "items": _DIM},
+        "range": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+    },
+}
+_OUTPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name"],
+    "properties": {"name": {"type": "string"}, "dtype": {"type": "string"}, "tolerance": _TOLERANCE},
+}
+_DYNAMIC_BATCHING = {
+    "oneOf": [
+        {"type": "boolean"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "max_queue_delay_microseconds": {"type": "integer", "minimum": 0},
+                "preferred_batch_size": {"type": "array", "items": _POSITIVE_INT},
+            },
+        },
+    ]
+}
+# Settings allowed both in `defaults` and per model; a model's own value wins.
+SHARED_SETTINGS: dict[str, Any] = {
+    "precision": {"type": "string", "enum": PRECISIONS},
+    "max_batch_size": {"type": "integer", "minimum": 0},
+    "dynamic_batching": _DYNAMIC_BATCHING,
+    "instance_count": _POSITIVE_INT,
+    "version": _POSITIVE_INT,
+    "tolerance": _TOLERANCE,
+}
+MODEL_KEYS: dict[str, Any] = {
+    "name": {"type": "string"},
+    "source": {"type": "string", "minLength": 1},
+    "args": {"type": "object"},
+    "inputs": {"type": "array", "minItems": 1, "items": _INPUT},
+    "outputs": {"type": "array", "minItems": 1, "items": _OUTPUT},
+    **SHARED_SETTINGS,
+}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["models"],
+    "properties": {
+        "defaults": {"type": "object", "additionalProperties": False, "properties": SHARED_SETTINGS},
+        "models": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "source", "inputs", "outputs"],
+                "properties": MODEL_KEYS,
+            },
+        },
+    },
+}
+
+Problem = tuple[str, str]  # (field path, message)
+
+# Triton model and tensor names become directory names and protobuf strings: keep them to a
+# portable, unambiguous alphabet so no name can escape the repository or look like another.
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is unsafe as a model or tensor name, or None when it is fine."""
+    if not name:
+        return "must not be empty"
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        return "must not contain control or invisible characters"
+    if "/" in name or "\\" in name or ".." in name:
+        return "must not contain path separators or '..'"
+    if name.startswith("."):
+        return "must not start with '.'"
+    if not _SAFE_NAME.match(name):
+        return "may only use ASCII letters, digits, '_', '-' and '.' (at most 128 characters)"
+    return None
+
+
+def dim_problems(dim: Any, path: str) -> Iterator[Problem]:
+    """Impossible dynamic ranges: min > max, opt outside [min, max]."""
+    if not isinstance(dim, dict):
+        return
+    lo, hi, opt = dim["min"], dim["max"], dim.get("opt")
+    if lo > hi:
+        yield path, f"min ({lo}) must not exceed max ({hi})"
+    if opt is not None and not lo <= opt <= hi:
+        yield path + ".opt", f"opt ({opt}) must lie within [min, max] = [{lo}, {hi}]"
+
+
+def batch_problems(model: dict[str, Any], max_batch_size: int) -> Iterator[Problem]:
+    """With batching, dim 0 of every input is the batch dim, from 1 up to at least max_batch_size."""
+    for i, tensor in enumerate(model.get("inputs", [])):
+        shape = tensor.get("shape", [])
+        path = f"inputs[{i}].shape"
+        has_batch_token = any(d == "batch" for d in shape[1:])
+        if has_batch_token:
+            yield path, "'batch' may only be the first dimension"
+        if max_batch_size == 0:
+            if shape and shape[0] == "batch":
+                yield path + "[0]", "'batch' needs max_batch_size > 0"
+            continue
+        if not shape:
+            yield path, "with max_batch_size > 0 the first dimension must be the batch dimension"
+            continue
+        first = shape[0]
+        if first == "batch":
+            continue
+        if not isinstance(first, dict):
+            yield path + "[0]", (
+                f"with max_batch_size = {max_batch_size} the first dimension is the batch "
+                "dimension: write 'batch' or a {min: 1, max: ...} range"
+            )
+            continue
+        if first["min"] != 1:
+            yield path + "[0].min", "the batch dimension must start at 1 (Triton sends any batch size)"
+        if first["max"] < max_batch_size:
+            yield path + "[0].max", (
+                f"profile max batch ({first['max']}) is below max_batch_size ({max_batch_size}): "
+                "Triton would send batches the engine cannot take"
+            )
+
+
+def range_problems(tensor: dict[str, Any], path: str) -> Iterator[Problem]:
+    """A value range must be ordered."""
+    value_range = tensor.get("range")
+    if value_range is not None and value_range[0] > value_range[1]:
+        yield path + ".range", f"low ({value_range[0]}) must not exceed high ({value_range[1]})"
