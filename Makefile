@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 REPO ?= model_repository
 SPEC ?= examples/models.yaml
+HTTP_PORT ?= 8000
+GRPC_PORT ?= 8001
+METRICS_PORT ?= 8002
+REPORTS ?= .trtrepo-cache/reports
 
 .PHONY: setup demo build-examples test lint typecheck clean
 
@@ -18,9 +22,16 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
-## The main job: build the example models into $(REPO).
+## The main job: build the examples into $(REPO), serve them with a real Triton, verify, stop.
+## The server is stopped whatever verify says; the target fails if any step fails.
 demo: setup
-	$(BIN)/trtrepo build $(SPEC) --repo $(REPO)
+	$(BIN)/trtrepo build $(SPEC) --repo $(REPO) --check
+	$(BIN)/trtrepo serve $(REPO) --background --http-port $(HTTP_PORT) --grpc-port $(GRPC_PORT) --metrics-port $(METRICS_PORT)
+	status=0; \
+	$(BIN)/trtrepo verify $(SPEC) --url localhost:$(HTTP_PORT) --protocol http --report $(REPORTS)/verify-http.json || status=$$?; \
+	[ $$status -ne 0 ] || $(BIN)/trtrepo verify $(SPEC) --url localhost:$(GRPC_PORT) --protocol grpc --report $(REPORTS)/verify-grpc.json || status=$$?; \
+	$(BIN)/trtrepo serve --stop; \
+	exit $$status
 
 build-examples: demo
 

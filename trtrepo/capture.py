@@ -33,7 +33,7 @@ def load_module(spec: ModelSpec) -> nn.Module:
     module_path, sep, attr = spec.source.partition(":")
     if not sep or not module_path or not attr:
         raise SourceError(f"{where}: {spec.source!r} must be 'package.module:callable' or a '.pt2' file")
-    with _importable_from(spec.base_dir, module_path.split(".")[0]):
+    with importable_from(spec.base_dir, module_path.split(".")[0]):
         try:
             module = importlib.import_module(module_path)
         except Exception as exc:  # the user's module may raise anything while importing
@@ -52,7 +52,7 @@ def load_module(spec: ModelSpec) -> nn.Module:
 
 
 @contextmanager
-def _importable_from(folder: Path, top_package: str) -> Iterator[None]:
+def importable_from(folder: Path, top_package: str) -> Iterator[None]:
     """Import from ``folder`` first, forgetting a same-named package imported from elsewhere.
 
     Two models.yaml files may both keep their code in a package called ``models``; without dropping

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ def main(tensorrt: str | None) -> None:
     """Turn PyTorch models into a verified NVIDIA Triton model repository with TensorRT engines."""
     from trtrepo.trt_flavour import force
 
+    # torch.export's internals warn about their own deprecated APIs: nothing a user can act on.
+    warnings.filterwarnings("ignore", category=FutureWarning, module="copyreg")
     if tensorrt:
         force(tensorrt)
 
@@ -47,8 +50,10 @@ def main(tensorrt: str | None) -> None:
               default=Path("model_repository"), show_default=True, help="Triton model repository to write.")
 @click.option("--model", "models", multiple=True, help="Build only this model (repeatable).")
 @click.option("--keep-going", is_flag=True, help="Publish the models that built even if others failed.")
+@click.option("--check", "check_first", is_flag=True,
+              help="Prove each conversion with `trtrepo check` before writing; record the result.")
 @reports_errors
-def build(spec_file: Path, repository: Path, models: tuple[str, ...], keep_going: bool) -> None:
+def build(spec_file: Path, repository: Path, models: tuple[str, ...], keep_going: bool, check_first: bool) -> None:
     """Build every model in SPEC_FILE (models.yaml) into a Triton repository."""
     from trtrepo.pipeline import build_all
     from trtrepo.spec import load_project
@@ -59,7 +64,8 @@ def build(spec_file: Path, repository: Path, models: tuple[str, ...], keep_going
     def on_stage(model: str, stage: str) -> None:
         click.echo(f"[{model}] {stage}", err=True)
 
-    report = build_all(project, repository, selected, keep_going=keep_going, on_stage=on_stage)
+    report = build_all(project, repository, selected, keep_going=keep_going, on_stage=on_stage,
+                       check=check_first)
     for path in report.published:
         click.echo(f"wrote {path}")
     if report.failures:
@@ -69,6 +75,148 @@ def build(spec_file: Path, repository: Path, models: tuple[str, ...], keep_going
             click.echo(f"nothing written: {len(report.failures)} model(s) failed "
                        "(use --keep-going to publish the others)", err=True)
         sys.exit(max(exc.exit_code for exc in report.failures.values()))
+
+
+@main.command()
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "models", multiple=True, help="Check only this model (repeatable).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML here.")
+@reports_errors
+def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, report: Path | None,
+          junit: Path | None) -> None:
+    """Prove each conversion numerically on CPU: eager PyTorch vs the reference-executed network.
+
+    Exit code 0 when every model passes at its min, opt and max shapes, 1 when any fails.
+    """
+    from trtrepo.check import check_model
+    from trtrepo.report import render_table, to_json, write_junit
+    from trtrepo.spec import load_project
+
+    project = load_project(spec_file)
+    results = [case for spec in project.select(models) for case in check_model(spec, seed=seed)]
+    document = to_json(results, {"spec_file": str(project.file), "seed": seed})
+    if report:
+        report.write_text(document + "\n", encoding="utf-8")
+    if junit:
+        write_junit(results, junit, "trtrepo.check")
+    if as_json:
+        click.echo(document)
+    else:
+        render_table(results, f"trtrepo check {spec_file}")
+        for case in results:
+            divergence = case.details.get("first_divergence")
+            if divergence:
+                click.echo(f"{case.model} [{case.case}]: {divergence['message']}")
+            if case.error:
+                click.echo(f"{case.model}: {case.error}", err=True)
+    sys.exit(0 if all(c.passed for c in results) else 1)
+
+
+@main.command()
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", default=None, help="Server HOST:PORT (default localhost and the protocol's port).")
+@click.option("--protocol", type=click.Choice(["http", "grpc"]), default="http", show_default=True)
+@click.option("--model", "models", multiple=True, help="Verify only this model (repeatable).")
+@click.option("--samples", default=5, show_default=True, help="Generated samples per model (min, opt, max, random).")
+@click.option("--concurrency", default=1, show_default=True, help="Requests in flight at once.")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds per request.")
+@click.option("--wait", default=30.0, show_default=True, help="Seconds to wait for the server to be ready.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report here.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+@reports_errors
+def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, ...], samples: int,
+           concurrency: int, timeout: float, wait: float, seed: int, report: Path | None,
+           junit: Path | None, as_json: bool) -> None:
+    """Send inputs to a running Triton server and compare its outputs with eager PyTorch.
+
+    Exit code 0 when everything passed, 1 when a comparison or the served contract failed,
+    2 when the server or a model could not be reached.
+    """
+    from trtrepo.report import render_table, to_json, write_junit
+    from trtrepo.spec import load_project
+    from trtrepo.verify import Endpoint
+    from trtrepo.verify import verify as run_verify
+
+    project = load_project(spec_file)
+    endpoint = Endpoint.parse(url, protocol, timeout)
+    outcome = run_verify(project.select(models), endpoint, samples=samples, concurrency=concurrency,
+                         seed=seed, wait=wait)
+    document = to_json(outcome.cases, {"url": endpoint.url, "protocol": protocol, "latency": outcome.latency})
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(document + "\n", encoding="utf-8")
+    if junit:
+        write_junit(outcome.cases, junit, "trtrepo.verify")
+    if as_json:
+        click.echo(document)
+    else:
+        render_table(outcome.cases, f"trtrepo verify {spec_file} @ {endpoint.url} ({protocol})")
+        for case in outcome.cases:
+            if case.error:
+                click.echo(f"{case.model} [{case.case}]: {case.error}", err=True)
+        for name, figures in outcome.latency.items():
+            click.echo(f"{name}: {figures['requests']:.0f} requests, p50 {figures['p50_ms']:.1f} ms, "
+                       f"p90 {figures['p90_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
+                       f"{figures['inferences_per_s']:.1f} inferences/s")
+    sys.exit(outcome.exit_code)
+
+
+DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"
+
+
+@main.command()
+@click.argument("repository", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--http-port", default=8000, show_default=True, help="0 picks a free port.")
+@click.option("--grpc-port", default=8001, show_default=True, help="0 picks a free port.")
+@click.option("--metrics-port", default=8002, show_default=True, help="0 picks a free port.")
+@click.option("--mode", type=click.Choice(["tensorrt", "reference"]), default=None,
+              help="How models execute (default: tensorrt where an engine can run, else reference).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_WORKDIR,
+              show_default=True, help="Where the derived repository, log and pid file go.")
+@click.option("--background", is_flag=True, help="Start, wait until ready, and return; stop with --stop.")
+@click.option("--stop", "stop_server", is_flag=True, help="Stop the background server started from --workdir.")
+@click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for the server to be ready.")
+@reports_errors
+def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port: int, mode: str | None,
+          workdir: Path, background: bool, stop_server: bool, timeout: float) -> None:
+    """Serve a built REPOSITORY with a real local Triton Inference Server.
+
+    Triton from pip has no TensorRT backend, so a derived copy of the repository is served through
+    Triton's Python backend: with the TensorRT runtime where an engine can run, otherwise with the
+    reference interpreter on CPU. The production repository is never modified.
+    """
+    from trtrepo.serve import TritonServer, serve_forever, start_background, stop_background
+    from trtrepo.serve.derived import choose_mode, derive_repository
+
+    pid_file = workdir / "tritonserver.pid"
+    if stop_server:
+        stopped = stop_background(pid_file)
+        click.echo("stopped the background Triton server" if stopped else "no server was running (stale pid file)")
+        return
+    if repository is None:
+        raise click.UsageError("REPOSITORY is required (or use --stop)")
+    chosen = choose_mode(mode)
+    models = derive_repository(repository, workdir / "repository", chosen)
+    click.echo(f"serving {len(models)} model(s) from {repository} in {chosen!r} mode "
+               f"({'TensorRT runtime on model.plan' if chosen == 'tensorrt' else 'reference interpreter on CPU'})")
+    options = dict(http_port=http_port, grpc_port=grpc_port, metrics_port=metrics_port,
+                   log_file=workdir / "tritonserver.log", startup_timeout=timeout)
+
+    def ready(server: TritonServer) -> None:
+        click.echo(f"ready: HTTP {server.url_http}  gRPC {server.url_grpc}  metrics {server.url_metrics}  "
+                   f"log {server.log_file}")
+
+    if background:
+        ready(start_background(workdir / "repository", pid_file, **options))
+        click.echo(f"running in the background (pid file {pid_file}); stop with `trtrepo serve --stop`")
+        return
+    signum = serve_forever(TritonServer(workdir / "repository", **options), on_ready=ready)
+    click.echo(f"stopped (signal {signum})")
 
 
 @main.command()

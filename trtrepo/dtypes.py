@@ -26,9 +26,11 @@ class DType:
 
     @property
     def numpy(self) -> np.dtype:
-        """NumPy dtype used on the wire (bf16 travels as its raw 16 bits: NumPy has no bf16)."""
+        """NumPy dtype on the wire (bf16 is ``ml_dtypes.bfloat16``, as tritonclient expects)."""
         if self.name == "bf16":
-            return np.dtype(np.uint16)
+            import ml_dtypes
+
+            return np.dtype(ml_dtypes.bfloat16)
         return torch.empty((), dtype=self.torch).numpy().dtype
 
 
@@ -82,3 +84,28 @@ def to_trt(dtype: DType | torch.dtype):  # type: ignore[no-untyped-def]
 
     d = dtype if isinstance(dtype, DType) else from_torch(dtype)
     return getattr(trt().DataType, d.trt_name)
+
+
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A CPU numpy array with the same bits; bf16 becomes ``ml_dtypes.bfloat16``."""
+    tensor = tensor.detach().cpu().contiguous()
+    if tensor.dtype == torch.bfloat16:
+        return tensor.view(torch.int16).numpy().view(DTYPES["bf16"].numpy)
+    return tensor.numpy()
+
+
+def from_numpy(array: np.ndarray) -> torch.Tensor:
+    """A torch tensor with the same bits; ``ml_dtypes.bfloat16`` becomes torch.bfloat16."""
+    if not array.flags.writeable:
+        array = array.copy()  # torch cannot wrap read-only memory (e.g. a response buffer) safely
+    if array.dtype.name == "bfloat16":
+        return torch.from_numpy(np.ascontiguousarray(array).view(np.int16)).view(torch.bfloat16)
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def from_wire(name: str) -> DType:
+    """The DType of a Triton wire datatype string (``FP32``) or config type (``TYPE_FP32``)."""
+    for d in DTYPES.values():
+        if name in (d.wire, d.triton):
+            return d
+    raise KeyError(f"unsupported Triton data type {name}")

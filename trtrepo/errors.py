@@ -43,6 +43,12 @@ class EngineBuildError(TrtrepoError):
     """TensorRT failed to build a serialized engine."""
 
 
+class CheckFailedError(TrtrepoError):
+    """The converted network does not match eager PyTorch within tolerance."""
+
+    exit_code = 1
+
+
 class RepositoryError(TrtrepoError):
     """The Triton repository cannot be written or read."""
 

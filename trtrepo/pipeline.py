@@ -6,6 +6,7 @@ Publishing is separate (``build_all``) so a failing model leaves the repository 
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch.export import ExportedProgram
 
 from trtrepo import __version__
@@ -20,7 +22,7 @@ from trtrepo.capture import load_and_capture
 from trtrepo.convert.context import ConversionSettings
 from trtrepo.convert.interpreter import ConversionResult, convert_program
 from trtrepo.engine import BuildSettings, build_plan, new_builder, new_network, profile_shapes
-from trtrepo.errors import TrtrepoError
+from trtrepo.errors import CheckFailedError, TrtrepoError
 from trtrepo.lower import lower
 from trtrepo.repository import BuiltModel, facts_dict, network_facts, publish, render_config
 from trtrepo.spec import ModelSpec, Project
@@ -34,7 +36,8 @@ class Converted:
     """A model's network, ready to build or to execute with the reference interpreter."""
 
     spec: ModelSpec
-    program: ExportedProgram
+    program: ExportedProgram  # lowered: what the converter saw
+    captured: ExportedProgram  # as torch.export made it: what the repository stores
     builder: Any
     result: ConversionResult
     timings: dict[str, float] = field(default_factory=dict)
@@ -58,28 +61,73 @@ def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Con
     """Capture, lower and convert one model into a TensorRT network (no engine yet)."""
     timings: dict[str, float] = {}
     with _timed(timings, "capture", spec.name, on_stage):
-        program = load_and_capture(spec)
+        captured = load_and_capture(spec)
     with _timed(timings, "lower", spec.name, on_stage):
-        program = lower(program, model=spec.name)
+        program = lower(captured, model=spec.name)
     with _timed(timings, "convert", spec.name, on_stage):
         builder = new_builder()
         network = new_network(builder)
         result = convert_program(program, spec, network, ConversionSettings(precision=spec.precision))
-    return Converted(spec, program, builder, result, timings)
+    return Converted(spec, program, captured, builder, result, timings)
 
 
 def build_model(spec: ModelSpec, settings: BuildSettings = BuildSettings(),
-                on_stage: StageCallback | None = None) -> BuiltModel:
-    """Everything up to (not including) writing: the config text, the plan and the build record."""
+                on_stage: StageCallback | None = None, check: bool = False) -> BuiltModel:
+    """Everything up to (not including) writing: the config text, the plan and the build record.
+
+    With ``check``, the network is first proven against eager PyTorch by the reference interpreter;
+    a failed check stops the model from being built, and the result goes into the build record.
+    """
     converted = convert_model(spec, on_stage)
     timings = converted.timings
+    check_summary = None
+    if check:
+        with _timed(timings, "check", spec.name, on_stage):
+            check_summary = run_check(converted)
     with _timed(timings, "build", spec.name, on_stage):
         plan, _ = build_plan(converted.builder, converted.network, spec, settings)
     with _timed(timings, "config", spec.name, on_stage):
         facts = network_facts(converted.network, spec)
         config_text = render_config(facts, spec)
+        program_bytes = saved_program(converted.captured)
     record = build_record(spec, facts_dict(facts), plan, timings, converted.result.converters_used)
-    return BuiltModel(spec=spec, config_text=config_text, plan=plan, record=record)
+    record["check"] = check_summary
+    record["program_sha256"] = hashlib.sha256(program_bytes).hexdigest()
+    return BuiltModel(spec=spec, config_text=config_text, plan=plan, record=record, program=program_bytes)
+
+
+def saved_program(program: ExportedProgram) -> bytes:
+    """The captured program in torch.export's own file format (weights included).
+
+    Stored beside the plan so ``serve`` can rebuild the network without the user's source code.
+    """
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer)
+    return buffer.getvalue()
+
+
+def run_check(converted: Converted) -> dict[str, Any]:
+    """Run ``check`` on a converted model; raise CheckFailedError with the report when it fails."""
+    from trtrepo.check import check_model
+
+    results = check_model(converted.spec, converted=converted)
+    summary = {"passed": all(r.passed for r in results), "cases": [r.to_dict() for r in results]}
+    if not summary["passed"]:
+        lines = []
+        for r in results:
+            if r.error:
+                lines.append(f"[{r.case}] {r.error}")
+            for o in r.outputs:
+                if not o.passed:
+                    lines.append(f"[{r.case}] output {o.name!r}: {o.problem or 'out of tolerance'}: "
+                                 f"max abs {o.max_abs:.3e}, max rel {o.max_rel:.3e}, "
+                                 f"{o.mismatched} element(s) outside atol {o.tolerance.atol:g} "
+                                 f"rtol {o.tolerance.rtol:g}")
+            if r.details.get("first_divergence"):
+                lines.append(f"[{r.case}] {r.details['first_divergence']['message']}")
+        raise CheckFailedError(f"{converted.spec.spec_file}: model {converted.spec.name!r}: check failed:\n  "
+                               + "\n  ".join(lines))
+    return summary
 
 
 def build_record(spec: ModelSpec, facts: dict[str, Any], plan: bytes, timings: dict[str, float],
@@ -116,13 +164,13 @@ class BuildReport:
 
 def build_all(project: Project, repository: Path, models: tuple[ModelSpec, ...] | None = None,
               settings: BuildSettings = BuildSettings(), keep_going: bool = False,
-              on_stage: StageCallback | None = None) -> BuildReport:
+              on_stage: StageCallback | None = None, check: bool = False) -> BuildReport:
     """Build every selected model, then publish. Any failure publishes nothing unless ``keep_going``."""
     report = BuildReport()
     built: list[BuiltModel] = []
     for spec in models or project.models:
         try:
-            built.append(build_model(spec, settings, on_stage))
+            built.append(build_model(spec, settings, on_stage, check=check))
         except TrtrepoError as exc:
             report.failures[spec.name] = exc
     if report.failures and not keep_going:

@@ -26,6 +26,7 @@ from trtrepo.trt_flavour import flavour
 RECORD_FILE = "trtrepo.json"
 CONFIG_FILE = "config.pbtxt"
 PLAN_FILE = "model.plan"
+PROGRAM_FILE = "program.pt2"  # the captured ExportedProgram; Triton ignores it, serve rebuilds from it
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class BuiltModel:
     config_text: str
     plan: bytes
     record: dict[str, Any]
+    program: bytes = b""
 
 
 def publish(repository: Path, built: BuiltModel) -> Path:
@@ -154,6 +156,8 @@ def publish(repository: Path, built: BuiltModel) -> Path:
         version_dir.mkdir()
         (version_dir / PLAN_FILE).write_bytes(built.plan)
         (stage / CONFIG_FILE).write_text(built.config_text, encoding="utf-8")
+        if built.program:
+            (stage / PROGRAM_FILE).write_bytes(built.program)
         (stage / RECORD_FILE).write_text(json.dumps(built.record, indent=2, sort_keys=True) + "\n",
                                          encoding="utf-8")
         return publish_directory(stage, repository / built.spec.name)

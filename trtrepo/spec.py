@@ -74,6 +74,8 @@ class ModelSpec:
     instance_count: int = 1
     version: int = 1
     tolerance: dict[str, float] = field(default_factory=dict)
+    verify_inputs: tuple[str, ...] = ()  # user samples for verify: .npz/.npy files or module:callable
+    verify_samples: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML mapping, for hashing/records
 
     @property
@@ -304,4 +306,20 @@ def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
         max_batch_size=mbs, dynamic_batching=dynamic_batching,
         instance_count=model.get("instance_count", 1), version=model.get("version", 1),
         tolerance=dict(model.get("tolerance", {})), raw=model,
+        verify_inputs=_as_tuple(model.get("verify", {}).get("inputs", ())),
+        verify_samples=model.get("verify", {}).get("samples"),
     )
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def model_spec_from_record(spec_file: str | Path, raw: dict[str, Any]) -> ModelSpec:
+    """Rebuild a ModelSpec from the merged mapping a build record stores (validated again)."""
+    file = Path(spec_file)
+    problems = [p for e in _schema_errors({"models": [raw]}) for p in _describe({"models": [raw]}, e)]
+    problems += list(_semantic_problems({"models": [raw]}, set()))
+    if problems:
+        raise SpecError(f"{file} (as recorded)", problems)
+    return _model_spec(file, raw)

@@ -77,12 +77,23 @@ SHARED_SETTINGS: dict[str, Any] = {
     "version": _POSITIVE_INT,
     "tolerance": _TOLERANCE,
 }
+_VERIFY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        # .npz/.npy files (one sample each) or a `package.module:callable` yielding input dicts
+        "inputs": {"oneOf": [{"type": "string", "minLength": 1},
+                             {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]},
+        "samples": _POSITIVE_INT,
+    },
+}
 MODEL_KEYS: dict[str, Any] = {
     "name": {"type": "string"},
     "source": {"type": "string", "minLength": 1},
     "args": {"type": "object"},
     "inputs": {"type": "array", "minItems": 1, "items": _INPUT},
     "outputs": {"type": "array", "minItems": 1, "items": _OUTPUT},
+    "verify": _VERIFY,
     **SHARED_SETTINGS,
 }
 SCHEMA: dict[str, Any] = {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.fx
@@ -14,17 +16,38 @@ from trtrepo.convert.registry import REGISTRY, Registry, target_name
 STRUCTURAL_OPS = {"placeholder", "output", "get_attr"}
 
 
+_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+
+
 def source_line(node: torch.fx.Node) -> str:
-    """The user's source line that produced ``node`` (last frame of its stack trace), or ''."""
-    trace = node.meta.get("stack_trace") or ""
-    frames = [line.strip() for line in trace.strip().splitlines() if line.strip().startswith("File ")]
-    code_lines = [line.strip() for line in trace.strip().splitlines()
-                  if line.strip() and not line.strip().startswith("File ")]
-    if not frames:
+    """The user's source line that produced ``node``: ``file:line: code``, or ''.
+
+    The stack trace runs from the outermost call to the op; its deepest frame outside PyTorch itself
+    is the user's line (``nn.Conv2d.forward`` is torch's, ``self.features(image)`` is the user's).
+    """
+    frames = _frames(node.meta.get("stack_trace") or "")
+    outside_torch = [f for f in frames if not f[0].startswith(_TORCH_DIR)]
+    if not (outside_torch or frames):
         return ""
-    where = frames[-1].replace('File "', "").replace('", line ', ":").split(",")[0]
-    code = code_lines[-1] if code_lines else ""
-    return f"{where}: {code}" if code else where
+    file, line, code = (outside_torch or frames)[-1]
+    return f"{file}:{line}: {code}" if code else f"{file}:{line}"
+
+
+def _frames(trace: str) -> list[tuple[str, str, str]]:
+    """(file, line, code) for each ``File "x", line N, in f`` entry of a Python stack trace."""
+    frames = []
+    lines = trace.splitlines()
+    for index, text in enumerate(lines):
+        match = _FRAME.match(text.strip())
+        if not match:
+            continue
+        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        code = "" if _FRAME.match(following) else following
+        frames.append((match.group(1), match.group(2), code))
+    return frames
+
+
+_FRAME = re.compile(r'^File "([^"]+)", line (\d+)')
 
 
 @dataclass

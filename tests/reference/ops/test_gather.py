@@ -1,0 +1,114 @@
+"""GATHER (DEFAULT, ELEMENT, ND), SCATTER, ONE_HOT and NON_ZERO."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ..helpers import assert_exact
+
+DATA = torch.tensor([[0.0, 1.0, 2.0], [10.0, 11.0, 12.0]])
+
+
+def _gather(build, data, idx, mode="DEFAULT", axis=0, ne=0):
+    def define(n, trt):
+        d = n.input("d", data.dtype, tuple(data.shape))
+        i = n.input("i", idx.dtype, tuple(idx.shape))
+        layer = n.network.add_gather_v2(d, i, getattr(trt.GatherMode, mode))
+        if mode != "ND":
+            layer.axis = axis
+        layer.num_elementwise_dims = ne
+        return layer.get_output(0)
+
+    return build(define).out(d=data, i=idx)
+
+
+def test_default_gather_along_axis_1_with_negative_index(build):
+    idx = torch.tensor([[2, -1], [0, 0]], dtype=torch.int32)
+    out = _gather(build, DATA, idx, axis=1)
+    expected = [[[2.0, 2.0], [0.0, 0.0]], [[12.0, 12.0], [10.0, 10.0]]]
+    assert_exact(out, expected, torch.float32)
+
+
+def test_default_gather_scalar_index_drops_axis(build):
+    out = _gather(build, DATA, torch.tensor(1, dtype=torch.int64), axis=0)
+    assert_exact(out, [10.0, 11.0, 12.0], torch.float32)
+
+
+def test_default_gather_out_of_bounds_reads_zero(build):
+    out = _gather(build, DATA, torch.tensor([1, 5], dtype=torch.int32), axis=1)
+    assert_exact(out, [[1.0, 0.0], [11.0, 0.0]], torch.float32)
+
+
+def test_default_gather_with_elementwise_dim(build):
+    # row b of the output gathers from row b of the data with row b of the indices
+    idx = torch.tensor([[2, 0], [1, 1]], dtype=torch.int32)
+    out = _gather(build, DATA, idx, axis=1, ne=1)
+    assert_exact(out, [[2.0, 0.0], [11.0, 11.0]], torch.float32)
+
+
+def test_element_gather(build):
+    idx = torch.tensor([[1, 0, 1]], dtype=torch.int32)
+    out = _gather(build, DATA, idx, mode="ELEMENT", axis=0)
+    assert_exact(out, [[10.0, 1.0, 12.0]], torch.float32)
+
+
+def test_nd_gather_full_and_partial_tuples(build):
+    idx = torch.tensor([[1, 2], [0, -1]], dtype=torch.int32)
+    assert_exact(_gather(build, DATA, idx, mode="ND"), [12.0, 2.0], torch.float32)
+    rows = torch.tensor([[1], [0]], dtype=torch.int32)
+    assert_exact(_gather(build, DATA, rows, mode="ND"), [[10.0, 11.0, 12.0], [0.0, 1.0, 2.0]], torch.float32)
+
+
+def test_nd_gather_with_batch_dim(build):
+    idx = torch.tensor([[2], [0]], dtype=torch.int32)  # batch b picks data[b, idx[b]]
+    assert_exact(_gather(build, DATA, idx, mode="ND", ne=1), [2.0, 10.0], torch.float32)
+
+
+def test_scatter_element(build):
+    def define(n, trt):
+        data = n.input("d", torch.float32, (2, 3))
+        idx = n.const([[1, 0, 1]], torch.int32)
+        upd = n.const([[7.0, 8.0, 9.0]], torch.float32)
+        layer = n.network.add_scatter(data, idx, upd, trt.ScatterMode.ELEMENT)
+        layer.axis = 0
+        return layer.get_output(0)
+
+    out = build(define).out(d=DATA.clone())
+    assert_exact(out, [[0.0, 8.0, 2.0], [7.0, 11.0, 9.0]], torch.float32)
+
+
+def test_scatter_nd(build):
+    def define(n, trt):
+        data = n.input("d", torch.float32, (2, 3))
+        idx = n.const([[1, 2], [0, 0]], torch.int32)
+        upd = n.const([5.0, 6.0], torch.float32)
+        return n.network.add_scatter(data, idx, upd, trt.ScatterMode.ND).get_output(0)
+
+    out = build(define).out(d=DATA.clone())
+    assert_exact(out, [[6.0, 1.0, 2.0], [10.0, 11.0, 5.0]], torch.float32)
+
+
+def test_one_hot_last_and_first_axis(build):
+    def define(axis):
+        def inner(n, trt):
+            idx = n.input("i", torch.int32, (3,))
+            values = n.const([0.0, 1.0], torch.float32)
+            depth = n.const(4, torch.int32)
+            return n.network.add_one_hot(idx, values, depth, axis).get_output(0)
+
+        return inner
+
+    idx = torch.tensor([1, -1, 7], dtype=torch.int32)  # -1 -> 3, 7 is out of range -> all off
+    last = [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0]]
+    assert_exact(build(define(-1)).out(i=idx), last, torch.float32)
+    assert_exact(build(define(0)).out(i=idx), torch.tensor(last).t().contiguous())
+
+
+@pytest.mark.no_trt_build("TensorRT for RTX has no NonZero runner on this machine")
+def test_non_zero_lists_subscripts_column_per_element(build):
+    def define(n, trt):
+        return n.network.add_non_zero(n.input("x", torch.float32, (2, 3))).get_output(0)
+
+    x = torch.tensor([[0.0, 3.0, 0.0], [-1.0, 0.0, 2.0]])
+    assert_exact(build(define).out(x=x), [[0, 1, 1], [1, 0, 2]], torch.int32)

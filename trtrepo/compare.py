@@ -1,0 +1,161 @@
+"""Compare produced outputs with expected ones: one module for ``check`` and ``verify``.
+
+Per output: max abs / max rel / mean abs error, cosine similarity, NaN/Inf counts, and the smallest
+atol (at the policy's rtol) and rtol (at the policy's atol) that would have passed, so a failure
+says by how much it failed. Pass/fail follows a tolerance policy per precision, overridable per
+model and per output in models.yaml.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """``|got - expected| <= atol + rtol * |expected|`` elementwise (numpy/torch allclose)."""
+
+    atol: float
+    rtol: float
+
+
+# Defaults per engine precision. fp32 leaves room for GPU kernels that sum in another order (and
+# TF32-free matmuls); fp16/bf16 reflect their 11- and 8-bit mantissas over a few layers of rounding.
+DEFAULT_TOLERANCES: dict[str, Tolerance] = {
+    "fp32": Tolerance(atol=1e-4, rtol=1e-3),
+    "fp16": Tolerance(atol=1e-2, rtol=1e-2),
+    "bf16": Tolerance(atol=5e-2, rtol=5e-2),
+}
+
+
+def tolerance_for(precision: str, model_override: dict[str, float] | None = None,
+                  output_override: dict[str, float] | None = None) -> Tolerance:
+    """The policy for one output: precision default, then the model's, then the output's overrides."""
+    base = DEFAULT_TOLERANCES[precision]
+    merged = {**asdict(base), **(model_override or {}), **(output_override or {})}
+    return Tolerance(atol=float(merged["atol"]), rtol=float(merged["rtol"]))
+
+
+@dataclass
+class OutputStats:
+    """How one output compares with its expected value."""
+
+    name: str
+    shape: list[int]
+    dtype: str
+    tolerance: Tolerance
+    passed: bool
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+    mean_abs: float = 0.0
+    cosine: float = 1.0
+    nan: int = 0  # NaN in got where expected has none
+    inf: int = 0  # Inf in got where expected has none
+    mismatched: int = 0  # elements outside tolerance (or unequal, for ints/bools)
+    min_atol: float = 0.0  # smallest atol passing at tolerance.rtol
+    min_rtol: float = 0.0  # smallest rtol passing at tolerance.atol
+    problem: str = ""  # shape/dtype mismatch, missing output
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (floats made finite-safe)."""
+        data = asdict(self)
+        return {k: (_json_float(v) if isinstance(v, float) else v) for k, v in data.items()}
+
+
+def _json_float(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)
+
+
+def compare_tensor(name: str, got: torch.Tensor | None, expected: torch.Tensor, tolerance: Tolerance) -> OutputStats:
+    """Statistics of ``got`` against ``expected`` and whether it passes ``tolerance``."""
+    shape, dtype = list(expected.shape), str(expected.dtype).replace("torch.", "")
+    if got is None:
+        return OutputStats(name, shape, dtype, tolerance, False, problem="output missing")
+    if tuple(got.shape) != tuple(expected.shape):
+        return OutputStats(name, shape, dtype, tolerance, False,
+                           problem=f"shape {list(got.shape)} differs from expected {shape}")
+    if not expected.is_floating_point():
+        return _compare_exact(name, got, expected, tolerance)
+    return _compare_float(name, got, expected, tolerance)
+
+
+def _compare_exact(name: str, got: torch.Tensor, expected: torch.Tensor, tolerance: Tolerance) -> OutputStats:
+    """Integers and booleans must match exactly."""
+    unequal = int((got.to(expected.dtype) != expected).sum())
+    diff = (got.double() - expected.double()).abs()
+    return OutputStats(name, list(expected.shape), str(expected.dtype).replace("torch.", ""), tolerance,
+                       passed=unequal == 0, max_abs=float(diff.max()) if diff.numel() else 0.0,
+                       mean_abs=float(diff.mean()) if diff.numel() else 0.0, mismatched=unequal)
+
+
+def _compare_float(name: str, got: torch.Tensor, expected: torch.Tensor, tolerance: Tolerance) -> OutputStats:
+    g, e = got.double().flatten(), expected.double().flatten()
+    stats = OutputStats(name, list(expected.shape), str(expected.dtype).replace("torch.", ""), tolerance, True)
+    stats.nan = int((torch.isnan(g) & ~torch.isnan(e)).sum())
+    stats.inf = int((torch.isinf(g) & ~torch.isinf(e)).sum())
+    # Where both are the same non-finite value the element agrees; compare the rest numerically.
+    same_special = (torch.isnan(g) & torch.isnan(e)) | (torch.isinf(g) & torch.isinf(e) & (g == e))
+    finite = torch.isfinite(g) & torch.isfinite(e)
+    special_mismatch = int((~finite & ~same_special).sum())
+    gf, ef = g[finite], e[finite]
+    if gf.numel():
+        diff = (gf - ef).abs()
+        magnitude = ef.abs()
+        stats.max_abs = float(diff.max())
+        stats.mean_abs = float(diff.mean())
+        stats.max_rel = float((diff / magnitude.clamp_min(1e-12)).max())
+        stats.min_atol = float((diff - tolerance.rtol * magnitude).clamp_min(0).max())
+        nonzero = magnitude > 0
+        excess = (diff - tolerance.atol).clamp_min(0)
+        stats.min_rtol = float((excess[nonzero] / magnitude[nonzero]).max()) if nonzero.any() else 0.0
+        if bool((excess[~nonzero] > 0).any()):
+            stats.min_rtol = math.inf  # an error on an exact zero no rtol can absorb
+        stats.cosine = _cosine(gf, ef)
+        outside = diff > tolerance.atol + tolerance.rtol * magnitude
+        stats.mismatched = int(outside.sum())
+    stats.mismatched += special_mismatch
+    stats.passed = stats.mismatched == 0
+    return stats
+
+
+def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    na, nb = float(a.norm()), float(b.norm())
+    if na == 0 and nb == 0:
+        return 1.0
+    if na == 0 or nb == 0:
+        return 0.0
+    return float(torch.dot(a, b) / (na * nb))
+
+
+@dataclass
+class CaseResult:
+    """One comparison case: a model at one input sample (e.g. the ``max`` shape point)."""
+
+    model: str
+    case: str
+    outputs: list[OutputStats] = field(default_factory=list)
+    error: str = ""  # the case could not run (conversion error, server error, ...)
+    details: dict[str, Any] = field(default_factory=dict)  # e.g. input shapes, localisation
+
+    @property
+    def passed(self) -> bool:
+        """True when the case ran and every output passed."""
+        return not self.error and bool(self.outputs) and all(o.passed for o in self.outputs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"model": self.model, "case": self.case, "passed": self.passed, "error": self.error,
+                "details": self.details, "outputs": [o.to_dict() for o in self.outputs]}
+
+
+def compare_outputs(model: str, case: str, got: dict[str, torch.Tensor], expected: dict[str, torch.Tensor],
+                    tolerances: dict[str, Tolerance]) -> CaseResult:
+    """Compare every expected output by name."""
+    result = CaseResult(model, case)
+    for name, value in expected.items():
+        result.outputs.append(compare_tensor(name, got.get(name), value, tolerances[name]))
+    return result

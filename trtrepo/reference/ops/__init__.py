@@ -1,0 +1,17 @@
+"""Layer families; importing this package registers every handler in the dispatch table."""
+
+from trtrepo.reference.ops import (  # noqa: F401
+    activation,
+    conv,
+    elementwise,
+    gather,
+    matmul,
+    normalization,
+    pooling,
+    reduce,
+    resize,
+    shuffle,
+    slice,
+    tensor,
+    unary,
+)

@@ -1,0 +1,161 @@
+"""Run the server in the foreground until a signal, or in the background tracked by a pid file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from trtrepo.errors import ServeError
+from trtrepo.serve.processes import (
+    command_line,
+    is_alive,
+    kill_process_group,
+    remove_shared_memory_regions,
+)
+from trtrepo.serve.server import (
+    LOG_TAIL_LINES,
+    SHM_PREFIX_SETTING,
+    STOP_GRACE_PERIOD_S,
+    TritonServer,
+)
+
+# SIGHUP too: the server lives in its own session, so when the terminal closes it would not get
+# the hang-up itself and would outlive the trtrepo process that owns it.
+SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class _ShutdownRequested(BaseException):
+    """Raised by our signal handler; a BaseException so no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_shutdown(signum: int, _frame: FrameType | None) -> None:
+    # Ignore any further Ctrl-C from here on: a second one must not interrupt the stop half-way
+    # and orphan the server; the stop is bounded anyway (SIGKILL after the grace period).
+    for sig in SHUTDOWN_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise _ShutdownRequested(signum)
+
+
+def serve_forever(
+    server: TritonServer,
+    on_ready: Callable[[TritonServer], None] | None = None,
+    poll_interval: float = 0.5,
+) -> int:
+    """Start ``server`` if needed, serve until SIGINT/SIGTERM/SIGHUP, then stop it cleanly.
+
+    Pass the server unstarted, so a Ctrl-C during a long model load also stops it: the signal
+    handlers are installed first, and :meth:`TritonServer.start` stops the server on any
+    interruption. ``on_ready`` is called once the server is ready (e.g. to print its URLs).
+    Returns the number of the signal that ended serving; raises ServeError, with the log tail,
+    if the server exits on its own. Must run in the main thread (Python delivers signals there).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        raise ServeError("serve_forever() must run in the main thread to receive Ctrl-C")
+    previous = {sig: signal.signal(sig, _raise_shutdown) for sig in SHUTDOWN_SIGNALS}
+    try:
+        if server.pid is None:
+            server.start()
+        if on_ready is not None:
+            on_ready(server)
+        while (code := server.poll()) is None:
+            time.sleep(poll_interval)
+        raise ServeError(
+            f"the Triton server exited on its own with code {code}.\n"
+            f"last {LOG_TAIL_LINES} lines of {server.log_file}:\n{server.log_tail()}"
+        )
+    except _ShutdownRequested as shutdown:
+        return shutdown.signum
+    finally:
+        for sig in SHUTDOWN_SIGNALS:  # also when leaving on an error, not a signal
+            signal.signal(sig, signal.SIG_IGN)
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def start_background(model_repository: Path, pid_file: Path, **server_options: Any) -> TritonServer:
+    """Start a server that outlives this process; its pid goes to ``pid_file``.
+
+    ``server_options`` are :class:`TritonServer` keyword arguments. Returns once the server is
+    ready (or raises ServeError). Stop it later, from any process, with :func:`stop_background`.
+    """
+    pid = read_pid_file(pid_file)
+    if pid is not None and _is_tritonserver(pid):
+        raise ServeError(
+            f"a Triton server is already running with pid {pid} (from {pid_file}); "
+            "stop it first (`trtrepo serve stop`)"
+        )
+    server = TritonServer(model_repository, pid_file=pid_file, **server_options)
+    return server.start()
+
+
+def stop_background(pid_file: Path, grace_period: float = STOP_GRACE_PERIOD_S) -> bool:
+    """Stop the server recorded in ``pid_file``: True if one ran, False if the file was stale.
+
+    Only a process that is really a ``tritonserver`` is signalled, so a stale pid file whose
+    number now belongs to another program is harmless.
+    """
+    pid = read_pid_file(pid_file)
+    if pid is None:
+        raise ServeError(
+            f"no pid file at {pid_file}: no background Triton server was started there"
+        )
+    if not _is_tritonserver(pid):
+        pid_file.unlink(missing_ok=True)
+        return False
+    shm_prefix = _shm_region_prefix(pid)
+    # A TritonServer leads its own process group (start_new_session), which holds its stubs.
+    leads_group = os.getpgid(pid) == pid
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_period
+    while is_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if leads_group:  # the server after the grace period, or stubs orphaned by a fast exit
+        kill_process_group(pid)
+    elif is_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while is_alive(pid):
+        if time.monotonic() > deadline:
+            raise ServeError(f"Triton server pid {pid} survived SIGKILL; check `ps -l {pid}`")
+        time.sleep(0.05)
+    if shm_prefix:
+        remove_shared_memory_regions(shm_prefix)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def read_pid_file(pid_file: Path) -> int | None:
+    """The pid recorded in ``pid_file``, or None if there is no such file."""
+    try:
+        text = Path(pid_file).read_text().strip()
+    except FileNotFoundError:
+        return None
+    try:
+        return int(text.split()[0])
+    except (ValueError, IndexError) as error:
+        raise ServeError(
+            f"{pid_file} does not hold a process id (found {text[:40]!r}); delete it"
+        ) from error
+
+
+def _is_tritonserver(pid: int) -> bool:
+    argv = command_line(pid)
+    return is_alive(pid) and bool(argv) and os.path.basename(argv[0]) == "tritonserver"
+
+
+def _shm_region_prefix(pid: int) -> str | None:
+    """The shared-memory prefix a TritonServer passed on the command line, if any."""
+    marker = f"--backend-config=python,{SHM_PREFIX_SETTING}="
+    found = [arg[len(marker) :] for arg in command_line(pid) if arg.startswith(marker)]
+    return found[0] if found and found[0].startswith("trtrepo_") else None

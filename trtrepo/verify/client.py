@@ -1,0 +1,187 @@
+"""One small client over tritonclient's HTTP and gRPC flavours.
+
+Both protocols answer the same questions with differently shaped data (gRPC's JSON has int64s as
+strings and omits zero values); this module normalises them so the rest of verify does not care
+which protocol is in use. Transient failures are retried with backoff; the rest surface as
+``RequestError`` with the server's message.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from trtrepo.dtypes import from_wire
+
+DEFAULT_PORTS = {"http": 8000, "grpc": 8001}
+
+
+class RequestError(Exception):
+    """A request failed; ``transient`` says whether trying again could help."""
+
+    def __init__(self, message: str, transient: bool):
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the server is and how to talk to it."""
+
+    url: str
+    protocol: str = "http"
+    timeout: float = 30.0  # seconds for one request
+    retries: int = 2
+
+    @classmethod
+    def parse(cls, url: str | None, protocol: str, timeout: float, retries: int = 2) -> Endpoint:
+        """``HOST:PORT`` (scheme optional); the port defaults to the protocol's."""
+        text = (url or "localhost").split("://", 1)[-1].rstrip("/")
+        if ":" not in text:
+            text = f"{text}:{DEFAULT_PORTS[protocol]}"
+        return cls(text, protocol, timeout, retries)
+
+
+class TritonClient:
+    """Thread-safe facade: each thread gets its own tritonclient (the HTTP client is not thread-safe)."""
+
+    def __init__(self, endpoint: Endpoint):
+        self.endpoint = endpoint
+        self._local = threading.local()
+        if endpoint.protocol == "http":
+            import tritonclient.http as module
+        else:
+            import tritonclient.grpc as module  # type: ignore[no-redef]
+        self._module = module
+
+    def _client(self) -> Any:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            if self.endpoint.protocol == "http":
+                client = self._module.InferenceServerClient(
+                    self.endpoint.url, connection_timeout=self.endpoint.timeout,
+                    network_timeout=self.endpoint.timeout)
+            else:
+                client = self._module.InferenceServerClient(self.endpoint.url)
+            self._local.client = client
+        return client
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call ``fn`` on this thread's client, retrying transient failures with backoff."""
+        delay = 0.2
+        for attempt in range(self.endpoint.retries + 1):
+            try:
+                return fn(self._client(), *args, **kwargs)
+            except Exception as exc:  # tritonclient raises several unrelated types
+                error = _classify(exc)
+                if not error.transient or attempt == self.endpoint.retries:
+                    raise RequestError(f"{what}: {error}", error.transient) from None
+                self._local.client = None  # a broken connection is not reused
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    # ---- health --------------------------------------------------------------------------
+
+    def is_ready(self) -> bool:
+        """Server live and ready (False rather than an error while it cannot be reached)."""
+        try:
+            client = self._client()
+            return bool(client.is_server_live() and client.is_server_ready())
+        except Exception:
+            self._local.client = None
+            return False
+
+    def model_ready(self, name: str) -> bool:
+        """Whether the server reports the model ready."""
+        return bool(self._call(f"model {name!r} readiness", lambda c: c.is_model_ready(name)))
+
+    def wait_until_ready(self, timeout: float) -> bool:
+        """Poll until the server is live and ready, at most ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.is_ready():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.25)
+
+    # ---- model contract ------------------------------------------------------------------
+
+    def metadata(self, name: str) -> dict[str, Any]:
+        """``{"inputs": [{name, datatype, shape}], "outputs": [...]}`` with int shapes."""
+        if self.endpoint.protocol == "http":
+            raw = self._call(f"model {name!r} metadata", lambda c: c.get_model_metadata(name))
+        else:
+            raw = self._call(f"model {name!r} metadata", lambda c: c.get_model_metadata(name, as_json=True))
+        return {kind: [{"name": t["name"], "datatype": t["datatype"], "shape": [int(d) for d in t.get("shape", [])]}
+                       for t in raw.get(kind, [])] for kind in ("inputs", "outputs")}
+
+    def config(self, name: str) -> dict[str, Any]:
+        """The model config as a dict with int dims and explicit zero values."""
+        if self.endpoint.protocol == "http":
+            raw = self._call(f"model {name!r} config", lambda c: c.get_model_config(name))
+        else:
+            raw = self._call(f"model {name!r} config", lambda c: c.get_model_config(name, as_json=True))["config"]
+        tensors = {kind: [{"name": t["name"], "data_type": t.get("data_type", "TYPE_INVALID"),
+                           "dims": [int(d) for d in t.get("dims", [])]} for t in raw.get(kind, [])]
+                   for kind in ("input", "output")}
+        return {"max_batch_size": int(raw.get("max_batch_size", 0)),
+                "dynamic_batching": "dynamic_batching" in raw, "parameters": raw.get("parameters", {}),
+                "platform": raw.get("platform", ""), "backend": raw.get("backend", ""), **tensors}
+
+    # ---- inference -----------------------------------------------------------------------
+
+    def infer(self, name: str, inputs: dict[str, np.ndarray], outputs: list[str]) -> dict[str, np.ndarray]:
+        """One inference with binary tensors; returns the requested outputs by name."""
+        module = self._module
+
+        def request(client: Any) -> Any:
+            infer_inputs = []
+            for tensor_name, array in inputs.items():
+                item = module.InferInput(tensor_name, list(array.shape), _wire_type(array))
+                if self.endpoint.protocol == "http":
+                    item.set_data_from_numpy(array, binary_data=True)
+                else:
+                    item.set_data_from_numpy(array)
+                infer_inputs.append(item)
+            if self.endpoint.protocol == "http":
+                requested = [module.InferRequestedOutput(o, binary_data=True) for o in outputs]
+                return client.infer(name, infer_inputs, outputs=requested)
+            requested = [module.InferRequestedOutput(o) for o in outputs]
+            return client.infer(name, infer_inputs, outputs=requested, client_timeout=self.endpoint.timeout)
+
+        result = self._call(f"inference on model {name!r}", request)
+        return {o: result.as_numpy(o) for o in outputs}
+
+
+def _wire_type(array: np.ndarray) -> str:
+    from tritonclient.utils import np_to_triton_dtype
+
+    return str(np_to_triton_dtype(array.dtype))
+
+
+_TRANSIENT_WORDS = ("unavailable", "connection", "timed out", "timeout", "deadline", "reset", "refused",
+                    "broken pipe", "temporarily")
+
+
+def _classify(exc: Exception) -> RequestError:
+    """Turn any tritonclient/transport exception into a RequestError saying if it is transient."""
+    message = exc.message() if hasattr(exc, "message") and callable(exc.message) else str(exc)
+    status = exc.status() if hasattr(exc, "status") and callable(exc.status) else ""
+    text = f"{message} ({status})" if status else (message or type(exc).__name__)
+    lowered = f"{text} {type(exc).__name__}".lower()
+    transient = isinstance(exc, (ConnectionError, TimeoutError, OSError)) or any(w in lowered for w in _TRANSIENT_WORDS)
+    return RequestError(text, transient)
+
+
+def served_dtype_name(wire: str) -> str:
+    """trtrepo's dtype name of a Triton datatype string, or the string itself when unknown."""
+    try:
+        return from_wire(wire).name
+    except KeyError:
+        return wire
