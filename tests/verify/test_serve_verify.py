@@ -1,0 +1,132 @@
+"""The serving loop against a real Triton server (no mocks): serve a built repository, verify it.
+
+One server serves three models: the two examples, and ``mlp_perturbed`` — built from the MLP with
+other weights, so verify (whose eager reference uses the declared weights) must catch it. A fourth
+model, ``broken``, fails to load on purpose, to prove "model not ready" is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES
+from trtrepo.pipeline import build_all
+from trtrepo.serve import TritonServer
+from trtrepo.serve.derived import derive_repository
+from trtrepo.spec import load_project
+
+WRONG_WEIGHTS = """
+models:
+  - name: mlp_perturbed
+    source: models.mlp:build
+    args: {{features: 16, hidden: 64, classes: 10, seed: {seed}}}
+    max_batch_size: 8
+    inputs: [{{name: features, dtype: fp32, shape: [batch, 16]}}]
+    outputs: [{{name: logits}}]
+"""
+
+
+def _yaml_beside_examples(tmp: Path, name: str, text: str) -> Path:
+    """A models.yaml in a copy of examples/ so `models.mlp` imports from there."""
+    folder = tmp / name
+    shutil.copytree(EXAMPLES, folder)
+    path = folder / "models.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("serve")
+    repo = tmp / "repo"
+    assert not build_all(load_project(EXAMPLES / "models.yaml"), repo).failures
+    perturbed = _yaml_beside_examples(tmp, "built", WRONG_WEIGHTS.format(seed=1))
+    assert not build_all(load_project(perturbed), repo).failures
+    # A model that cannot load: its stored program is missing.
+    shutil.copytree(repo / "mlp", repo / "broken")
+    config = (repo / "broken" / "config.pbtxt").read_text().replace('name: "mlp"', 'name: "broken"')
+    (repo / "broken" / "config.pbtxt").write_text(config)
+    derive_repository(repo, tmp / "derived", "reference")
+    (repo / "broken" / "program.pt2").unlink()
+    with TritonServer(tmp / "derived", http_port=0, grpc_port=0, metrics_port=0,
+                      log_file=tmp / "triton.log", require_all_models=False) as running:
+        running.tmp = tmp
+        yield running
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_examples_verify_green(server, cli, protocol, tmp_path):
+    url = server.url_http if protocol == "http" else server.url_grpc
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    result = cli("verify", EXAMPLES / "models.yaml", "--url", url, "--protocol", protocol, "--samples", "4",
+                 "--concurrency", "2", "--report", report, "--junit", junit)
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert data["passed"] is True
+    assert {(c["model"], c["case"]) for c in data["cases"]} == {
+        (m, c) for m in ("mlp", "cnn") for c in ("min", "opt", "max", "random1")}
+    assert all(c["outputs"][0]["max_abs"] < 1e-5 for c in data["cases"])
+    assert set(data["latency"]) == {"mlp", "cnn"} and data["latency"]["mlp"]["p50_ms"] > 0
+    assert 'tests="8"' in junit.read_text() and 'failures="0"' in junit.read_text()
+
+
+def test_wrong_weights_fail_naming_model_and_output(server, cli, tmp_path):
+    declared = _yaml_beside_examples(tmp_path, "declared", WRONG_WEIGHTS.format(seed=0))
+    report = tmp_path / "report.json"
+    result = cli("verify", declared, "--url", server.url_http, "--samples", "3", "--report", report)
+    assert result.exit_code == 1, result.output
+    data = json.loads(report.read_text())
+    failed = [(c["model"], o["name"]) for c in data["cases"] for o in c["outputs"] if not o["passed"]]
+    assert failed and set(failed) == {("mlp_perturbed", "logits")}
+    assert "mlp_perturbed" in result.output and "FAIL" in result.output
+
+
+def test_declared_shape_and_dtype_mismatch_reported(server, cli, tmp_path):
+    text = (EXAMPLES / "models.yaml").read_text().replace("shape: [batch, 16]", "shape: [batch, 17]")
+    text = text.replace("dtype: fp32\n        shape: [{min: 1", "dtype: fp16\n        shape: [{min: 1")
+    spec = _yaml_beside_examples(tmp_path, "mismatch", text)
+    result = cli("verify", spec, "--url", server.url_http, "--samples", "3")
+    assert result.exit_code == 1
+    assert "mlp [contract]: served model differs from models.yaml" in result.output
+    assert "input 'features': dims: server [16], models.yaml [17]" in result.output
+    assert "input 'image': data type: server TYPE_FP32, models.yaml TYPE_FP16" in result.output
+
+
+def test_model_not_ready_exits_2_and_others_still_run(server, cli, tmp_path):
+    text = (EXAMPLES / "models.yaml").read_text() + """
+  - name: broken
+    source: models.mlp:build
+    max_batch_size: 8
+    inputs: [{name: features, dtype: fp32, shape: [batch, 16]}]
+    outputs: [{name: logits}]
+"""
+    spec = _yaml_beside_examples(tmp_path, "broken", text)
+    report = tmp_path / "report.json"
+    result = cli("verify", spec, "--url", server.url_http, "--samples", "3", "--report", report)
+    assert result.exit_code == 2
+    assert "model 'broken' is not ready on the server" in result.output
+    data = json.loads(report.read_text())
+    assert all(c["passed"] for c in data["cases"] if c["model"] in ("mlp", "cnn"))
+    assert len([c for c in data["cases"] if c["model"] in ("mlp", "cnn")]) == 6
+
+
+def test_server_down_exits_2(cli):
+    from trtrepo.serve import free_port
+
+    result = cli("verify", EXAMPLES / "models.yaml", "--url", f"localhost:{free_port()}", "--wait", "1")
+    assert result.exit_code == 2
+    assert "is not live and ready after 1 s" in result.output
+
+
+def test_served_config_keeps_names_and_shows_mode(server):
+    import tritonclient.http as http
+
+    client = http.InferenceServerClient(server.url_http)
+    config = client.get_model_config("cnn")
+    assert config["backend"] == "python"
+    assert config["parameters"]["trtrepo_execution_mode"]["string_value"] == "reference"
+    assert [i["name"] for i in config["input"]] == ["image"] and config["max_batch_size"] == 4
