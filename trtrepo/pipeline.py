@@ -48,6 +48,12 @@ class Converted:
         return self.result.network
 
 
+def conversion_settings(spec: ModelSpec) -> ConversionSettings:
+    """The converter settings a model's spec asks for."""
+    return ConversionSettings(precision=spec.precision, op_precision=spec.op_precision,
+                              node_precision=spec.node_precision)
+
+
 @contextmanager
 def _timed(timings: dict[str, float], stage: str, model: str, on_stage: StageCallback | None) -> Iterator[None]:
     if on_stage:
@@ -67,7 +73,7 @@ def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Con
     with _timed(timings, "convert", spec.name, on_stage):
         builder = new_builder()
         network = new_network(builder)
-        result = convert_program(program, spec, network, ConversionSettings(precision=spec.precision))
+        result = convert_program(program, spec, network, conversion_settings(spec))
     return Converted(spec, program, captured, builder, result, timings)
 
 

@@ -74,6 +74,8 @@ class ModelSpec:
     instance_count: int = 1
     version: int = 1
     tolerance: dict[str, float] = field(default_factory=dict)
+    op_precision: dict[str, str] = field(default_factory=dict)
+    node_precision: dict[str, str] = field(default_factory=dict)
     verify_inputs: tuple[str, ...] = ()  # user samples for verify: .npz/.npy files or module:callable
     verify_samples: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML mapping, for hashing/records
@@ -306,6 +308,7 @@ def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
         max_batch_size=mbs, dynamic_batching=dynamic_batching,
         instance_count=model.get("instance_count", 1), version=model.get("version", 1),
         tolerance=dict(model.get("tolerance", {})), raw=model,
+        op_precision=dict(model.get("op_precision", {})), node_precision=dict(model.get("node_precision", {})),
         verify_inputs=_as_tuple(model.get("verify", {}).get("inputs", ())),
         verify_samples=model.get("verify", {}).get("samples"),
     )

@@ -76,6 +76,9 @@ SHARED_SETTINGS: dict[str, Any] = {
     "instance_count": _POSITIVE_INT,
     "version": _POSITIVE_INT,
     "tolerance": _TOLERANCE,
+    # precision overrides for low-precision engines: {"aten._softmax.default": fp16}, {"linear_3": fp32}
+    "op_precision": {"type": "object", "additionalProperties": {"type": "string", "enum": PRECISIONS}},
+    "node_precision": {"type": "object", "additionalProperties": {"type": "string", "enum": PRECISIONS}},
 }
 _VERIFY = {
     "type": "object",

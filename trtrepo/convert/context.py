@@ -7,7 +7,7 @@ logic lives in ``convert/impl``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,10 +23,12 @@ class ConversionSettings:
     """What shapes a conversion beyond the graph itself."""
 
     precision: str = "fp32"
+    op_precision: Mapping[str, str] = field(default_factory=dict)  # op name -> precision
+    node_precision: Mapping[str, str] = field(default_factory=dict)  # FX node name -> precision
 
     @property
     def float_dtype(self) -> DType:
-        """The storage type of float weights and activations."""
+        """The storage type of float weights and activations outside fp32 islands."""
         return DTYPES[self.precision]
 
 
@@ -38,8 +40,10 @@ class ConversionContext:
     trt: Any
     settings: ConversionSettings = field(default_factory=ConversionSettings)
     node: torch.fx.Node | None = None
+    # The float type the current node computes in (the interpreter sets it per node).
+    float_dtype: torch.dtype = torch.float32
     # TensorRT keeps pointers into weight arrays until the engine is built: hold them here.
-    _keepalive: list[np.ndarray] = field(default_factory=list)
+    _keepalive: list[Any] = field(default_factory=list)
 
     # ---- constants -------------------------------------------------------------------------
 
@@ -49,13 +53,9 @@ class ConversionContext:
         tensor = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
         if dtype is not None:
             tensor = tensor.to(dtype)
-        elif tensor.dtype == torch.float64:
-            tensor = tensor.to(torch.float32)
-        elif tensor.is_floating_point() and tensor.dtype != self.settings.float_dtype.torch:
-            tensor = tensor.to(self.settings.float_dtype.torch)
-        array = _to_numpy(tensor.detach().cpu().contiguous())
-        self._keepalive.append(array)
-        layer = self.network.add_constant(tuple(tensor.shape), array)
+        elif tensor.is_floating_point():
+            tensor = tensor.to(self.float_dtype)
+        layer = self.network.add_constant(tuple(tensor.shape), self._weights_of(tensor))
         return layer.get_output(0)
 
     def scalar(self, value: float | int | bool, like: Any) -> Any:
@@ -63,9 +63,17 @@ class ConversionContext:
         dtype = from_trt(like.dtype).torch
         return self.constant(torch.full((1,) * len(like.shape), value, dtype=dtype))
 
-    def weights(self, tensor: torch.Tensor) -> np.ndarray:
-        """A weight array for layer attributes (kernel, bias), kept alive for the build."""
-        array = _to_numpy(tensor.detach().to(self.settings.float_dtype.torch).contiguous())
+    def weights(self, tensor: torch.Tensor) -> Any:
+        """Weights for layer attributes (kernel, bias) in the node's float type, kept alive for the build."""
+        return self._weights_of(tensor.to(self.float_dtype) if tensor.is_floating_point() else tensor)
+
+    def _weights_of(self, tensor: torch.Tensor) -> Any:
+        """A numpy array, or for bf16 (no numpy type) a ``trt.Weights`` over the tensor's memory."""
+        tensor = tensor.detach().cpu().contiguous()
+        if tensor.dtype == torch.bfloat16:
+            self._keepalive.append(tensor)
+            return self.trt.Weights(self.trt.DataType.BF16, tensor.data_ptr(), tensor.numel())
+        array = np.ascontiguousarray(tensor.numpy())
         self._keepalive.append(array)
         return array
 
@@ -105,12 +113,6 @@ class ConversionContext:
     def node_label(self) -> str:
         """The name of the FX node being converted (for names and messages)."""
         return self.node.name if self.node is not None else "?"
-
-
-def _to_numpy(tensor: torch.Tensor) -> np.ndarray:
-    if tensor.dtype == torch.bfloat16:
-        raise NotImplementedError("bf16 weights need trt.Weights; see engine precision handling")
-    return np.ascontiguousarray(tensor.numpy())
 
 
 __all__ = ["ConversionContext", "ConversionSettings", "from_torch"]

@@ -18,6 +18,7 @@ from torch.export.graph_signature import InputKind
 
 import trtrepo.convert.ops  # noqa: F401  (registers every converter)
 from trtrepo.convert.context import ConversionContext, ConversionSettings
+from trtrepo.convert.precision import compute_dtype
 from trtrepo.convert.registry import REGISTRY, Registry, target_name
 from trtrepo.convert.support import (
     constant_foldable,
@@ -94,10 +95,16 @@ class TRTInterpreter(torch.fx.Interpreter):
                                   f"{len(outputs)} tensor(s) but models.yaml declares {len(self.spec.outputs)}")
 
     def _network_input(self, index: int) -> Any:
+        """A network input in its declared dtype; float inputs then enter the engine's precision."""
         tensor = self.spec.inputs[index]
         assert tensor.dtype is not None
         dims = tuple(-1 if d.is_dynamic else d.opt for d in tensor.shape)
-        return self.ctx.network.add_input(tensor.name, to_trt(tensor.dtype), dims)
+        value = self.ctx.network.add_input(tensor.name, to_trt(tensor.dtype), dims)
+        if tensor.dtype.is_float and tensor.dtype != self.ctx.settings.float_dtype:
+            value = self.ctx.cast(value, self.ctx.settings.float_dtype.torch)
+            network = self.ctx.network
+            network.get_layer(network.num_layers - 1).name = f"{tensor.name}.to_{self.ctx.settings.precision}"
+        return value
 
     # ---- fx.Interpreter hooks --------------------------------------------------------------
 
@@ -132,15 +139,25 @@ class TRTInterpreter(torch.fx.Interpreter):
         assert entry is not None, "find_unsupported guarantees a converter"
         op = target_name(target)
         self.result.converters_used[op] = self.result.converters_used.get(op, 0) + 1
+        settings = self.ctx.settings
+        dtype = compute_dtype(op, self.ctx.node_label, settings.precision, settings.op_precision,
+                              settings.node_precision)
+        self.ctx.float_dtype = dtype
+        args, kwargs = _in_dtype(self.ctx, args, dtype), _in_dtype(self.ctx, kwargs, dtype)
         return entry.impl(self.ctx, target, args, kwargs, self.ctx.node_label)
 
     def output(self, target: Any, args: Any, kwargs: Any) -> Any:
         """Mark the outputs under the names models.yaml declares, cast to any declared dtype."""
         values = list(args[0]) if isinstance(args[0], (tuple, list)) else [args[0]]
-        for spec_out, value in zip(self.spec.outputs, values, strict=True):
+        nodes = self.ctx.node.args[0] if self.ctx.node is not None else values
+        nodes = list(nodes) if isinstance(nodes, (tuple, list)) else [nodes]
+        for spec_out, value, node in zip(self.spec.outputs, values, nodes, strict=True):
             tensor = self.ctx.as_tensor(value)
-            if spec_out.dtype is not None:
-                tensor = self.ctx.cast(tensor, spec_out.dtype.torch)
+            eager = node.meta.get("val") if isinstance(node, torch.fx.Node) else None
+            # Outputs leave in the declared dtype, else in the dtype eager PyTorch returns.
+            want = spec_out.dtype.torch if spec_out.dtype is not None else getattr(eager, "dtype", None)
+            if want is not None:
+                tensor = self.ctx.cast(tensor, want)
             if tensor.is_network_input or tensor.is_network_output:
                 tensor = self.ctx.network.add_identity(tensor).get_output(0)
             tensor.name = spec_out.name
@@ -180,6 +197,19 @@ class TRTInterpreter(torch.fx.Interpreter):
             f"{self.spec.spec_file}: model {self.spec.name!r}: cannot convert node {n.name!r} ({op})"
             + (f"\n  at {where}" if where else "") + f"\n  {type(exc).__name__}: {exc}"
         )
+
+
+def _in_dtype(ctx: ConversionContext, value: Any, dtype: torch.dtype) -> Any:
+    """Float ITensors and weights (recursively in lists/dicts) in ``dtype``; the rest unchanged."""
+    if ctx.is_tensor(value):
+        return ctx.cast(value, dtype) if ctx.dtype_of(value).is_floating_point else value
+    if isinstance(value, torch.Tensor):
+        return value.to(dtype) if value.is_floating_point() else value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_in_dtype(ctx, v, dtype) for v in value)
+    if isinstance(value, dict):
+        return {k: _in_dtype(ctx, v, dtype) for k, v in value.items()}
+    return value
 
 
 def _trt_module() -> Any:

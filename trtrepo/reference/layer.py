@@ -64,14 +64,14 @@ class LayerContext:
         """Input ``index`` read as a 1D (or 0D) integer shape tensor."""
         value = self.input(index)
         if value.dtype not in INTEGER or value.dim() > 1:
-            raise self.fail(f"{what} (input {index}) must be a 0D/1D integer tensor, got {_describe(value)}")
+            raise self.fail(f"{what} (input {index}) must be a 0D/1D integer tensor, got {describe(value)}")
         return [int(v) for v in value.reshape(-1).tolist()]
 
     def scalar(self, index: int, what: str) -> torch.Tensor:
         """Input ``index`` as a one-element tensor (any rank), flattened to 0D."""
         value = self.input(index)
         if value.numel() != 1:
-            raise self.fail(f"{what} (input {index}) must hold one value, got {_describe(value)}")
+            raise self.fail(f"{what} (input {index}) must hold one value, got {describe(value)}")
         return value.reshape(())
 
     def axis(self, axis: int, rank: int, what: str = "axis") -> int:
@@ -94,10 +94,6 @@ def dims(value: Any) -> list[int] | None:
     return [int(v) for v in value]
 
 
-def _describe(t: torch.Tensor) -> str:
-    return f"{str(t.dtype).replace('torch.', '')}{list(t.shape)}"
-
-
 def describe(t: torch.Tensor) -> str:
     """``dtype[shape]`` of a tensor, for messages."""
-    return _describe(t)
+    return f"{str(t.dtype).replace('torch.', '')}{list(t.shape)}"

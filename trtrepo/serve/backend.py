@@ -29,10 +29,10 @@ SOURCE_PARAMETER = "trtrepo_source_model_dir"
 
 def reference_runner(model_dir: Path) -> Runner:
     """Rebuild the network from the stored program and execute it with the reference interpreter."""
-    from trtrepo.convert.context import ConversionSettings
     from trtrepo.convert.interpreter import convert_program
     from trtrepo.engine import new_builder, new_network
     from trtrepo.lower import lower
+    from trtrepo.pipeline import conversion_settings
     from trtrepo.reference import execute_network
     from trtrepo.repository import PROGRAM_FILE, read_record
     from trtrepo.spec import model_spec_from_record
@@ -42,7 +42,7 @@ def reference_runner(model_dir: Path) -> Runner:
     program = lower(torch.export.load(str(model_dir / PROGRAM_FILE)), model=spec.name)
     builder = new_builder()
     network = new_network(builder)
-    result = convert_program(program, spec, network, ConversionSettings(precision=spec.precision))
+    result = convert_program(program, spec, network, conversion_settings(spec))
 
     def run(inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         keepalive = (builder, result)  # the network's weights live as long as this closure
