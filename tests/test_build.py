@@ -15,11 +15,11 @@ from trtrepo.spec import load_project
 
 @pytest.fixture(scope="module")
 def built_examples(tmp_path_factory) -> Path:
-    from trtrepo.pipeline import build_all
+    from trtrepo.build import BuildOptions, build_project
 
     repo = tmp_path_factory.mktemp("repo")
-    report = build_all(load_project(EXAMPLES / "models.yaml"), repo)
-    assert not report.failures, report.failures
+    report = build_project(load_project(EXAMPLES / "models.yaml").models, BuildOptions(repository=repo))
+    assert report.exit_code == 0, report.to_dict()
     return repo
 
 

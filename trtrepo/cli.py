@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import warnings
 from collections.abc import Callable
@@ -49,32 +50,55 @@ def main(tensorrt: str | None) -> None:
 @click.option("--repo", "repository", type=click.Path(file_okay=False, path_type=Path),
               default=Path("model_repository"), show_default=True, help="Triton model repository to write.")
 @click.option("--model", "models", multiple=True, help="Build only this model (repeatable).")
+@click.option("--jobs", "-j", default=1, show_default=True, help="Models built at once (separate processes).")
+@click.option("--force", is_flag=True, help="Rebuild models even when nothing changed.")
 @click.option("--keep-going", is_flag=True, help="Publish the models that built even if others failed.")
 @click.option("--check", "check_first", is_flag=True,
               help="Prove each conversion with `trtrepo check` before writing; record the result.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".trtrepo-cache"),
+              show_default=True, help="Where timing caches are kept.")
+@click.option("--workspace-mb", type=int, help="Builder workspace limit (overrides models.yaml).")
+@click.option("--opt-level", "optimization_level", type=click.IntRange(0, 5), help="Builder optimization level.")
+@click.option("--hardware-compat", "hardware_compatibility",
+              type=click.Choice(["none", "ampere_plus", "same_compute_capability"]), help="Hardware compatibility.")
+@click.option("--version-compatible/--no-version-compatible", default=None, help="Version-compatible engines.")
+@click.option("--timing-cache/--no-timing-cache", default=None, help="Persist and reuse the timing cache.")
+@click.option("--aux-streams", "max_aux_streams", type=int, help="Maximum auxiliary streams.")
+@click.option("--lock-timeout", default=600.0, show_default=True, help="Seconds to wait for another build.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines of progress on stderr, a JSON summary on stdout.")
 @reports_errors
-def build(spec_file: Path, repository: Path, models: tuple[str, ...], keep_going: bool, check_first: bool) -> None:
-    """Build every model in SPEC_FILE (models.yaml) into a Triton repository."""
-    from trtrepo.pipeline import build_all
+def build(spec_file: Path, repository: Path, models: tuple[str, ...], jobs: int, force: bool, keep_going: bool,
+          check_first: bool, cache_dir: Path, lock_timeout: float, quiet: bool, as_json: bool,
+          **overrides: object) -> None:
+    """Build every model in SPEC_FILE (models.yaml) into a Triton repository.
+
+    Unchanged models are skipped (same source, weights, spec, versions and settings); a failing
+    model leaves the repository as it was (nothing is published unless all built, or --keep-going).
+    """
+    from trtrepo.build import BuildOptions, build_project
+    from trtrepo.progress import BuildDisplay, display_mode
     from trtrepo.spec import load_project
 
     project = load_project(spec_file)
     selected = project.select(models)
-
-    def on_stage(model: str, stage: str) -> None:
-        click.echo(f"[{model}] {stage}", err=True)
-
-    report = build_all(project, repository, selected, keep_going=keep_going, on_stage=on_stage,
-                       check=check_first)
-    for path in report.published:
-        click.echo(f"wrote {path}")
-    if report.failures:
-        for exc in report.failures.values():
-            click.echo(f"error: {exc}", err=True)
+    options = BuildOptions(repository=repository, cache_dir=cache_dir, jobs=jobs, force=force, check=check_first,
+                           keep_going=keep_going, lock_timeout=lock_timeout, overrides=overrides)
+    with BuildDisplay(display_mode(quiet, as_json), [m.name for m in selected]) as display:
+        report = build_project(selected, options, on_event=display.event)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            click.echo(f"error: {outcome.message}", err=True)
+        elif not as_json and not quiet:
+            detail = f" (version {outcome.version}, {outcome.seconds:.1f}s)" if outcome.status == "built" else ""
+            click.echo(f"{outcome.status:>13}: {outcome.name}{detail}")
+    if report.exit_code:
         if not keep_going:
-            click.echo(f"nothing written: {len(report.failures)} model(s) failed "
+            click.echo(f"nothing written: {sum(o.status == 'failed' for o in report.outcomes)} model(s) failed "
                        "(use --keep-going to publish the others)", err=True)
-        sys.exit(max(exc.exit_code for exc in report.failures.values()))
+        sys.exit(report.exit_code)
 
 
 @main.command()
@@ -217,6 +241,27 @@ def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port:
         return
     signum = serve_forever(TritonServer(workdir / "repository", **options), on_ready=ready)
     click.echo(f"stopped (signal {signum})")
+
+
+@main.command()
+@click.argument("repository", type=click.Path(file_okay=False, path_type=Path), default=Path("model_repository"))
+@click.option("--model", "models", multiple=True, help="Inspect only this model (repeatable).")
+@click.option("--tensorrt-version", help="TensorRT version the engines must be for (default: the installed one).")
+@click.option("--compute-capability", help="GPU compute capability they must be for, e.g. 8.9 (default: this GPU).")
+@click.option("--json", "as_json", is_flag=True, help="Print the build records and warnings as JSON.")
+@click.option("--strict", is_flag=True, help="Exit 1 when there is any warning.")
+@reports_errors
+def inspect(repository: Path, models: tuple[str, ...], tensorrt_version: str | None,
+            compute_capability: str | None, as_json: bool, strict: bool) -> None:
+    """Show what built each model of REPOSITORY, and warn about engines Triton may refuse."""
+    from trtrepo.inspect import inspect_repository, render_inspection
+
+    findings = inspect_repository(repository, models, tensorrt_version, compute_capability)
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in findings], indent=2))
+    else:
+        render_inspection(findings)
+    sys.exit(1 if strict and any(f.warnings for f in findings) else 0)
 
 
 @main.command()

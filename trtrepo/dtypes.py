@@ -8,43 +8,60 @@ once and the vocabularies can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
 
 
 @dataclass(frozen=True)
 class DType:
-    """A data type as every layer of the stack names it."""
+    """A data type as every layer of the stack names it.
+
+    torch and numpy are imported on first use only: reading models.yaml (and deciding a model is
+    unchanged) must not pay for importing PyTorch.
+    """
 
     name: str  # canonical models.yaml name
-    torch: torch.dtype
+    torch_name: str  # attribute of the torch module
     trt_name: str  # attribute of trt.DataType
     triton: str  # config.pbtxt data_type
     wire: str  # tritonclient datatype string
     is_float: bool
 
     @property
+    def torch(self) -> torch.dtype:
+        """The torch dtype."""
+        import torch
+
+        return getattr(torch, self.torch_name)
+
+    @property
     def numpy(self) -> np.dtype:
         """NumPy dtype on the wire (bf16 is ``ml_dtypes.bfloat16``, as tritonclient expects)."""
+        import numpy as np
+
         if self.name == "bf16":
             import ml_dtypes
 
             return np.dtype(ml_dtypes.bfloat16)
+        import torch
+
         return torch.empty((), dtype=self.torch).numpy().dtype
 
 
 DTYPES: dict[str, DType] = {
     d.name: d
     for d in (
-        DType("fp32", torch.float32, "FLOAT", "TYPE_FP32", "FP32", True),
-        DType("fp16", torch.float16, "HALF", "TYPE_FP16", "FP16", True),
-        DType("bf16", torch.bfloat16, "BF16", "TYPE_BF16", "BF16", True),
-        DType("int64", torch.int64, "INT64", "TYPE_INT64", "INT64", False),
-        DType("int32", torch.int32, "INT32", "TYPE_INT32", "INT32", False),
-        DType("int8", torch.int8, "INT8", "TYPE_INT8", "INT8", False),
-        DType("uint8", torch.uint8, "UINT8", "TYPE_UINT8", "UINT8", False),
-        DType("bool", torch.bool, "BOOL", "TYPE_BOOL", "BOOL", False),
+        DType("fp32", "float32", "FLOAT", "TYPE_FP32", "FP32", True),
+        DType("fp16", "float16", "HALF", "TYPE_FP16", "FP16", True),
+        DType("bf16", "bfloat16", "BF16", "TYPE_BF16", "BF16", True),
+        DType("int64", "int64", "INT64", "TYPE_INT64", "INT64", False),
+        DType("int32", "int32", "INT32", "TYPE_INT32", "INT32", False),
+        DType("int8", "int8", "INT8", "TYPE_INT8", "INT8", False),
+        DType("uint8", "uint8", "UINT8", "TYPE_UINT8", "UINT8", False),
+        DType("bool", "bool", "BOOL", "TYPE_BOOL", "BOOL", False),
     )
 }
 
@@ -88,6 +105,8 @@ def to_trt(dtype: DType | torch.dtype):  # type: ignore[no-untyped-def]
 
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:
     """A CPU numpy array with the same bits; bf16 becomes ``ml_dtypes.bfloat16``."""
+    import torch
+
     tensor = tensor.detach().cpu().contiguous()
     if tensor.dtype == torch.bfloat16:
         return tensor.view(torch.int16).numpy().view(DTYPES["bf16"].numpy)
@@ -96,6 +115,9 @@ def to_numpy(tensor: torch.Tensor) -> np.ndarray:
 
 def from_numpy(array: np.ndarray) -> torch.Tensor:
     """A torch tensor with the same bits; ``ml_dtypes.bfloat16`` becomes torch.bfloat16."""
+    import numpy as np
+    import torch
+
     if not array.flags.writeable:
         array = array.copy()  # torch cannot wrap read-only memory (e.g. a response buffer) safely
     if array.dtype.name == "bfloat16":

@@ -1,21 +1,50 @@
-"""Build a serialized TensorRT engine (a Triton ``model.plan``) from a filled network."""
+"""Build a serialized TensorRT engine (a Triton ``model.plan``) from a filled network.
+
+Builder options come from models.yaml (``defaults.build`` / a model's ``build``) and the CLI. An
+option the installed TensorRT flavour cannot honour is an error, never silently dropped: TensorRT
+for RTX, for example, accepts a hardware-compatibility level or a timing cache and ignores them.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from trtrepo.errors import EngineBuildError
 from trtrepo.spec import ModelSpec
-from trtrepo.trt_flavour import logger, trt
+from trtrepo.trt_flavour import flavour, logger, trt
+
+ProgressCallback = Callable[[str], None]  # receives "phase: step/steps" lines
+
+HARDWARE_COMPATIBILITY = {"none": "NONE", "ampere_plus": "AMPERE_PLUS",
+                          "same_compute_capability": "SAME_COMPUTE_CAPABILITY"}
+# Options TensorRT for RTX accepts but ignores (it warns, or documents them as no-ops).
+RTX_UNSUPPORTED = {"hardware_compatibility": "hardware compatibility levels",
+                   "timing_cache": "timing caches (no-ops in TensorRT for RTX)",
+                   "version_compatible": "version-compatible engines (need the lean runtime, not shipped)"}
 
 
 @dataclass(frozen=True)
 class BuildSettings:
-    """Builder options (more arrive with the precision and build-options work)."""
+    """Builder options; None means TensorRT's default."""
 
-    workspace_bytes: int = 1 << 30
+    workspace_mb: int | None = None
+    optimization_level: int | None = None  # 0..5
+    hardware_compatibility: str | None = None  # none | ampere_plus | same_compute_capability
+    version_compatible: bool = False
+    timing_cache: Path | None = None  # file the timing cache is read from and saved to
+    max_aux_streams: int | None = None
+    compute_capabilities: tuple[str, ...] = ()  # TensorRT for RTX targets, e.g. ("SM89",)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-ready dict for build records and fingerprints."""
+        data = asdict(self)
+        data["timing_cache"] = str(self.timing_cache) if self.timing_cache else None
+        data["compute_capabilities"] = list(self.compute_capabilities)
+        return data
 
 
 def new_builder() -> Any:
@@ -38,24 +67,126 @@ def profile_shapes(spec: ModelSpec) -> dict[str, tuple[tuple[int, ...], tuple[in
     }
 
 
-def build_plan(builder: Any, network: Any, spec: ModelSpec,
-               settings: BuildSettings = BuildSettings()) -> tuple[bytes, float]:
-    """Serialize an engine for ``network``; returns the plan bytes and build seconds."""
+def unsupported_options(settings: BuildSettings, flavour_name: str) -> list[str]:
+    """Options set in ``settings`` that the flavour cannot honour (empty when all can)."""
+    if flavour_name != "rtx":
+        return [] if not settings.compute_capabilities else ["compute_capabilities (TensorRT for RTX only)"]
+    return [f"{key} ({why})" for key, why in RTX_UNSUPPORTED.items() if getattr(settings, key)]
+
+
+def configure(builder: Any, spec: ModelSpec, settings: BuildSettings) -> Any:
+    """A builder config with the profile and every requested option applied."""
+    module, fl = trt(), flavour()
+    unsupported = unsupported_options(settings, fl.name)
+    if unsupported:
+        raise EngineBuildError(f"{spec.spec_file}: model {spec.name!r}: build options not supported by "
+                               f"{fl.module_name} {fl.version}: {', '.join(unsupported)}")
     config = builder.create_builder_config()
-    config.set_memory_pool_limit(trt().MemoryPoolType.WORKSPACE, settings.workspace_bytes)
+    if settings.workspace_mb is not None:
+        config.set_memory_pool_limit(module.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
+    if settings.optimization_level is not None:
+        config.builder_optimization_level = settings.optimization_level
+    if settings.hardware_compatibility is not None:
+        config.hardware_compatibility_level = getattr(
+            module.HardwareCompatibilityLevel, HARDWARE_COMPATIBILITY[settings.hardware_compatibility])
+    if settings.version_compatible:
+        config.set_flag(module.BuilderFlag.VERSION_COMPATIBLE)
+    if settings.max_aux_streams is not None:
+        config.max_aux_streams = settings.max_aux_streams
+    if settings.compute_capabilities:
+        config.num_compute_capabilities = len(settings.compute_capabilities)
+        for index, name in enumerate(settings.compute_capabilities):
+            config.set_compute_capability(getattr(module.ComputeCapability, name), index)
     shapes = profile_shapes(spec)
     if shapes:
         profile = builder.create_optimization_profile()
         for name, (lo, opt, hi) in shapes.items():
             profile.set_shape(name, lo, opt, hi)
         config.add_optimization_profile(profile)
+    return config
+
+
+def _load_timing_cache(config: Any, path: Path | None) -> Any:
+    if path is None:
+        return None
+    data = path.read_bytes() if path.is_file() else b""
+    cache = config.create_timing_cache(data)
+    config.set_timing_cache(cache, False)  # False: a cache from another TensorRT is an error, not ignored
+    return cache
+
+
+def _save_timing_cache(cache: Any, path: Path | None) -> None:
+    if cache is None or path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(bytes(memoryview(cache.serialize())))
+    temporary.replace(path)  # atomic: parallel builds never see half a cache
+
+
+def _progress_monitor(report: ProgressCallback) -> Any:
+    module = trt()
+
+    class Monitor(module.IProgressMonitor):  # type: ignore[misc,name-defined]
+        """Forwards TensorRT's build phases to trtrepo's progress display."""
+
+        def __init__(self) -> None:
+            module.IProgressMonitor.__init__(self)
+            self.steps: dict[str, int] = {}
+
+        def phase_start(self, phase_name, parent_phase, num_steps):  # type: ignore[no-untyped-def]
+            self.steps[phase_name] = num_steps
+            report(f"{phase_name} 0/{num_steps}")
+
+        def step_complete(self, phase_name, step):  # type: ignore[no-untyped-def]
+            report(f"{phase_name} {step + 1}/{self.steps.get(phase_name, '?')}")
+            return True  # False would cancel the build
+
+        def phase_finish(self, phase_name):  # type: ignore[no-untyped-def]
+            report(f"{phase_name} done")
+
+    return Monitor()
+
+
+def build_plan(builder: Any, network: Any, spec: ModelSpec, settings: BuildSettings | None = None,
+               on_progress: ProgressCallback | None = None,
+               error_context: Callable[[str], str] | None = None) -> tuple[bytes, float]:
+    """Serialize an engine for ``network``; returns the plan bytes and build seconds.
+
+    ``error_context`` turns a TensorRT error line into one that names the FX node and source line
+    (TensorRT names our layers after the nodes that made them).
+    """
+    settings = settings or BuildSettings()
+    config = configure(builder, spec, settings)
+    cache = _load_timing_cache(config, settings.timing_cache)
+    if on_progress is not None:
+        monitor = _progress_monitor(on_progress)
+        config.progress_monitor = monitor
     logger().take_errors()
     started = time.perf_counter()
     plan = builder.build_serialized_network(network, config)
     seconds = time.perf_counter() - started
     errors = logger().take_errors()
     if plan is None or errors:
-        detail = "\n  ".join(errors) or "no message from TensorRT"
+        lines = [error_context(e) if error_context else e for e in errors] or ["no message from TensorRT"]
         raise EngineBuildError(f"{spec.spec_file}: model {spec.name!r}: TensorRT could not build the engine:"
-                               f"\n  {detail}")
+                               "\n  " + "\n  ".join(lines))
+    _save_timing_cache(cache, settings.timing_cache)
     return bytes(memoryview(plan)), seconds
+
+
+def build_target(builder: Any) -> dict[str, Any]:
+    """What the engine targets: the flavour, and the GPU/compute capability where known."""
+    fl = flavour()
+    target: dict[str, Any] = {"flavour": fl.name, "tensorrt_version": fl.version}
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            major, minor = torch.cuda.get_device_capability()
+            target.update(gpu=torch.cuda.get_device_name(), compute_capability=f"{major}.{minor}")
+    except Exception:  # no torch CUDA: the fields stay absent rather than wrong
+        pass
+    target.setdefault("gpu", None)
+    target.setdefault("compute_capability", None)
+    return target

@@ -53,6 +53,10 @@ class RepositoryError(TrtrepoError):
     """The Triton repository cannot be written or read."""
 
 
+class RepositoryLockedError(RepositoryError):
+    """Another build holds the repository lock for longer than we were willing to wait."""
+
+
 class FlavourError(TrtrepoError):
     """No usable TensorRT Python package, or the requested one is missing."""
 

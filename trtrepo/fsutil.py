@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from trtrepo.errors import RepositoryLockedError
 
 STAGING_PREFIX = ".trtrepo-staging-"
 _RENAME_EXCHANGE = 2  # linux/fs.h
@@ -82,3 +86,37 @@ def remove_stale_staging(parent: Path) -> list[Path]:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
+
+
+@contextmanager
+def repository_lock(repository: Path, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the repository's build lock; a second build waits for it, then gives up with a message.
+
+    The lock is ``flock`` on the repository directory itself, so locking writes no file into it,
+    and the kernel releases it when the holder dies: a killed build never blocks the next one.
+    A repository folder created here is removed again if nothing was published into it.
+    """
+    created = not repository.exists()
+    repository.mkdir(parents=True, exist_ok=True)
+    fd = os.open(repository, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        deadline = time.monotonic() + timeout
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not announced and on_wait is not None:
+                    on_wait(f"waiting for another build to release {repository} (up to {timeout:g} s)")
+                    announced = True
+                if time.monotonic() >= deadline:
+                    raise RepositoryLockedError(
+                        f"{repository} is locked by another trtrepo build; waited {timeout:g} s. "
+                        "Retry when it finishes, or raise --lock-timeout.") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+        if created and repository.is_dir() and not any(repository.iterdir()):
+            repository.rmdir()

@@ -1,17 +1,17 @@
 """The build pipeline for one model: capture -> lower -> convert -> engine -> config, timed per stage.
 
-Publishing is separate (``build_all``) so a failing model leaves the repository as it was.
+Publishing, incremental skips and parallelism are ``trtrepo.build``'s job.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -21,11 +21,11 @@ from trtrepo import __version__
 from trtrepo.capture import load_and_capture
 from trtrepo.convert.context import ConversionSettings
 from trtrepo.convert.interpreter import ConversionResult, convert_program
-from trtrepo.engine import BuildSettings, build_plan, new_builder, new_network, profile_shapes
-from trtrepo.errors import CheckFailedError, TrtrepoError
+from trtrepo.engine import BuildSettings, build_plan, build_target, new_builder, new_network, profile_shapes
+from trtrepo.errors import CheckFailedError
 from trtrepo.lower import lower
-from trtrepo.repository import BuiltModel, facts_dict, network_facts, publish, render_config
-from trtrepo.spec import ModelSpec, Project
+from trtrepo.repository import BuiltModel, facts_dict, network_facts, render_config
+from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import flavour
 
 StageCallback = Callable[[str, str], None]  # (model name, stage) -> None
@@ -77,8 +77,9 @@ def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Con
     return Converted(spec, program, captured, builder, result, timings)
 
 
-def build_model(spec: ModelSpec, settings: BuildSettings = BuildSettings(),
-                on_stage: StageCallback | None = None, check: bool = False) -> BuiltModel:
+def build_model(spec: ModelSpec, settings: BuildSettings | None = None,
+                on_stage: StageCallback | None = None, check: bool = False,
+                on_progress: Callable[[str], None] | None = None) -> BuiltModel:
     """Everything up to (not including) writing: the config text, the plan and the build record.
 
     With ``check``, the network is first proven against eager PyTorch by the reference interpreter;
@@ -90,16 +91,43 @@ def build_model(spec: ModelSpec, settings: BuildSettings = BuildSettings(),
     if check:
         with _timed(timings, "check", spec.name, on_stage):
             check_summary = run_check(converted)
+    settings = settings or BuildSettings()
     with _timed(timings, "build", spec.name, on_stage):
-        plan, _ = build_plan(converted.builder, converted.network, spec, settings)
+        plan, _ = build_plan(converted.builder, converted.network, spec, settings, on_progress,
+                             error_context=lambda line: with_node_context(line, converted.result.origins))
     with _timed(timings, "config", spec.name, on_stage):
         facts = network_facts(converted.network, spec)
         config_text = render_config(facts, spec)
         program_bytes = saved_program(converted.captured)
     record = build_record(spec, facts_dict(facts), plan, timings, converted.result.converters_used)
     record["check"] = check_summary
-    record["program_sha256"] = hashlib.sha256(program_bytes).hexdigest()
+    record["build_settings"] = settings.to_record()
+    record["target"] = build_target(converted.builder)
+    record["hashes"] = {"program": hashlib.sha256(program_bytes).hexdigest(),
+                        "weights": weights_hash(converted.captured),
+                        "spec": hashlib.sha256(json.dumps(spec.raw, sort_keys=True).encode()).hexdigest()}
     return BuiltModel(spec=spec, config_text=config_text, plan=plan, record=record, program=program_bytes)
+
+
+def with_node_context(line: str, origins: dict[str, Any]) -> str:
+    """A TensorRT error line with the FX node, op and source line of every layer it names."""
+    named = [(name, origin) for name, origin in origins.items() if name and name in line]
+    if not named:
+        return line
+    name, origin = max(named, key=lambda item: len(item[0]))  # the most specific name mentioned
+    where = f" at {origin.source}" if origin.source else ""
+    return f"{line}\n    (layer {name!r} comes from node {origin.node!r} ({origin.op}){where})"
+
+
+def weights_hash(program: ExportedProgram) -> str:
+    """sha256 over every parameter, buffer and constant (name, dtype, shape, bytes), in name order."""
+    digest = hashlib.sha256()
+    tensors = {**program.state_dict, **{k: v for k, v in program.constants.items() if isinstance(v, torch.Tensor)}}
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
 
 
 def saved_program(program: ExportedProgram) -> bytes:
@@ -158,31 +186,3 @@ def build_record(spec: ModelSpec, facts: dict[str, Any], plan: bytes, timings: d
         "converters": converters,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-
-
-@dataclass
-class BuildReport:
-    """Outcome of ``build_all``: what was published and what failed."""
-
-    published: list[Path] = field(default_factory=list)
-    failures: dict[str, TrtrepoError] = field(default_factory=dict)
-
-
-def build_all(project: Project, repository: Path, models: tuple[ModelSpec, ...] | None = None,
-              settings: BuildSettings = BuildSettings(), keep_going: bool = False,
-              on_stage: StageCallback | None = None, check: bool = False) -> BuildReport:
-    """Build every selected model, then publish. Any failure publishes nothing unless ``keep_going``."""
-    report = BuildReport()
-    built: list[BuiltModel] = []
-    for spec in models or project.models:
-        try:
-            built.append(build_model(spec, settings, on_stage, check=check))
-        except TrtrepoError as exc:
-            report.failures[spec.name] = exc
-    if report.failures and not keep_going:
-        return report
-    for model in built:
-        if on_stage:
-            on_stage(model.spec.name, "write")
-        report.published.append(publish(repository, model))
-    return report

@@ -8,6 +8,8 @@ before it is written.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -148,19 +150,61 @@ class BuiltModel:
     program: bytes = b""
 
 
-def publish(repository: Path, built: BuiltModel) -> Path:
-    """Write one model directory atomically: readers see the old model or the new one, never half."""
+def existing_versions(model_dir: Path) -> list[int]:
+    """Version folders present in a model directory, ascending."""
+    if not model_dir.is_dir():
+        return []
+    return sorted(int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def publish(repository: Path, built: BuiltModel, version_policy: str = "replace",
+            keep_versions: int = 1) -> tuple[Path, int]:
+    """Write one model directory atomically: readers see the old model or the new one, never half.
+
+    ``replace`` writes the spec's version; ``increment`` the next one after the newest present.
+    Up to ``keep_versions`` versions stay (older plans are hard-linked, not copied), the rest go.
+    """
     repository.mkdir(parents=True, exist_ok=True)
+    model_dir = repository / built.spec.name
+    present = existing_versions(model_dir)
+    version = built.spec.version if version_policy == "replace" else max(present + [built.spec.version - 1]) + 1
+    keep = [v for v in present if v != version][-(keep_versions - 1):] if keep_versions > 1 else []
+    record = {**built.record, "version": version, "kept_versions": keep}
     with staging_directory(repository, built.spec.name) as stage:
-        version_dir = stage / str(built.spec.version)
+        for old in keep:
+            _link_tree(model_dir / str(old), stage / str(old))
+        version_dir = stage / str(version)
         version_dir.mkdir()
         (version_dir / PLAN_FILE).write_bytes(built.plan)
         (stage / CONFIG_FILE).write_text(built.config_text, encoding="utf-8")
         if built.program:
             (stage / PROGRAM_FILE).write_bytes(built.program)
-        (stage / RECORD_FILE).write_text(json.dumps(built.record, indent=2, sort_keys=True) + "\n",
-                                         encoding="utf-8")
-        return publish_directory(stage, repository / built.spec.name)
+        (stage / RECORD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _sync_tree(stage)
+        return publish_directory(stage, model_dir), version
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Copy a version folder by hard links (plans are large and immutable once published)."""
+    target.mkdir()
+    for path in source.iterdir():
+        if path.is_symlink():
+            continue  # never follow a link out of the repository
+        if path.is_dir():
+            _link_tree(path, target / path.name)
+        else:
+            try:
+                os.link(path, target / path.name)
+            except OSError:
+                shutil.copy2(path, target / path.name)
+
+
+def _sync_tree(folder: Path) -> None:
+    """fsync every file so the rename publishes data that survives a crash, not just names."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
 
 
 def facts_dict(facts: ModelFacts) -> dict[str, Any]:

@@ -76,6 +76,10 @@ class ModelSpec:
     tolerance: dict[str, float] = field(default_factory=dict)
     op_precision: dict[str, str] = field(default_factory=dict)
     node_precision: dict[str, str] = field(default_factory=dict)
+    build: dict[str, Any] = field(default_factory=dict)  # builder options (engine.BuildSettings fields)
+    version_policy: str = "replace"
+    keep_versions: int = 1
+    depends: tuple[str, ...] = ()
     verify_inputs: tuple[str, ...] = ()  # user samples for verify: .npz/.npy files or module:callable
     verify_samples: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML mapping, for hashing/records
@@ -125,8 +129,17 @@ def load_project(path: str | Path) -> Project:
     if problems:
         raise SpecError(str(file), problems)
     defaults = document.get("defaults", {})
-    models = tuple(_model_spec(file, {**defaults, **model}) for model in document["models"])
+    models = tuple(_model_spec(file, merge_defaults(defaults, model)) for model in document["models"])
     return Project(file=file.resolve(), models=models)
+
+
+def merge_defaults(defaults: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
+    """A model's settings over the defaults; mappings (build, tolerance, ...) merge key by key."""
+    merged = {**defaults, **model}
+    for key, value in defaults.items():
+        if isinstance(value, dict) and isinstance(model.get(key), dict):
+            merged[key] = {**value, **model[key]}
+    return merged
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -231,7 +244,7 @@ def _semantic_problems(document: dict[str, Any], broken: set[int] | None) -> Ite
     for index, model in enumerate(document["models"]):
         if index in broken:
             continue
-        merged = {**defaults, **model}
+        merged = merge_defaults(defaults, model)
         for path, message in _model_problems(merged):
             yield f"{_model_label(document, index)}: {path}: {message}"
         name = model["name"]
@@ -309,6 +322,8 @@ def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
         instance_count=model.get("instance_count", 1), version=model.get("version", 1),
         tolerance=dict(model.get("tolerance", {})), raw=model,
         op_precision=dict(model.get("op_precision", {})), node_precision=dict(model.get("node_precision", {})),
+        build=dict(model.get("build", {})), version_policy=model.get("version_policy", "replace"),
+        keep_versions=model.get("keep_versions", 1), depends=tuple(model.get("depends", ())),
         verify_inputs=_as_tuple(model.get("verify", {}).get("inputs", ())),
         verify_samples=model.get("verify", {}).get("samples"),
     )

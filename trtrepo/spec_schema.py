@@ -68,6 +68,19 @@ _DYNAMIC_BATCHING = {
         },
     ]
 }
+_BUILD = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "workspace_mb": _POSITIVE_INT,
+        "optimization_level": {"type": "integer", "minimum": 0, "maximum": 5},
+        "hardware_compatibility": {"type": "string", "enum": ["none", "ampere_plus", "same_compute_capability"]},
+        "version_compatible": {"type": "boolean"},
+        "timing_cache": {"type": "boolean"},
+        "max_aux_streams": {"type": "integer", "minimum": 0},
+        "compute_capabilities": {"type": "array", "items": {"type": "string", "pattern": r"^SM[0-9]+$"}},
+    },
+}
 # Settings allowed both in `defaults` and per model; a model's own value wins.
 SHARED_SETTINGS: dict[str, Any] = {
     "precision": {"type": "string", "enum": PRECISIONS},
@@ -79,6 +92,10 @@ SHARED_SETTINGS: dict[str, Any] = {
     # precision overrides for low-precision engines: {"aten._softmax.default": fp16}, {"linear_3": fp32}
     "op_precision": {"type": "object", "additionalProperties": {"type": "string", "enum": PRECISIONS}},
     "node_precision": {"type": "object", "additionalProperties": {"type": "string", "enum": PRECISIONS}},
+    "build": _BUILD,
+    # replace: rebuild into `version`; increment: publish as a new version after the newest one
+    "version_policy": {"type": "string", "enum": ["replace", "increment"]},
+    "keep_versions": _POSITIVE_INT,
 }
 _VERIFY = {
     "type": "object",
@@ -97,6 +114,8 @@ MODEL_KEYS: dict[str, Any] = {
     "inputs": {"type": "array", "minItems": 1, "items": _INPUT},
     "outputs": {"type": "array", "minItems": 1, "items": _OUTPUT},
     "verify": _VERIFY,
+    # files or folders (relative to models.yaml) whose change means "rebuild", e.g. a checkpoint
+    "depends": {"type": "array", "items": {"type": "string", "minLength": 1}},
     **SHARED_SETTINGS,
 }
 SCHEMA: dict[str, Any] = {

@@ -9,6 +9,8 @@ is what Triton's ``tensorrt_plan`` backend loads.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import importlib.util
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -73,6 +75,30 @@ def trt() -> ModuleType:
 def flavour() -> Flavour:
     """Name and version of the TensorRT package in use."""
     return _load(_requested())[1]
+
+
+@cache
+def _probe(requested: str | None) -> Flavour:
+    for name in [requested] if requested else ["tensorrt", "rtx"]:
+        if name not in FLAVOURS:
+            break
+        module_name = FLAVOURS[name]
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        for dist in importlib.metadata.packages_distributions().get(module_name, []):
+            try:
+                return Flavour(name, module_name, importlib.metadata.version(dist))
+            except importlib.metadata.PackageNotFoundError:
+                continue
+    return flavour()  # unusual installs: fall back to importing the package
+
+
+def probe_flavour() -> Flavour:
+    """The flavour and version that ``flavour()`` would report, without importing TensorRT.
+
+    Used to decide whether a model is unchanged quickly; the version comes from package metadata.
+    """
+    return _probe(_requested())
 
 
 def force(name: str | None) -> None:

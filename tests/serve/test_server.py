@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,13 @@ from trtrepo.serve import (
     stop_background,
 )
 from trtrepo.serve import install as install_module
-from trtrepo.serve.processes import SHARED_MEMORY, live_group_members
+from trtrepo.serve.processes import (
+    SHARED_MEMORY,
+    command_line,
+    is_alive,
+    live_group_members,
+    remove_shared_memory_regions,
+)
 
 CONFIG = """\
 name: "{name}"
@@ -218,11 +225,11 @@ def test_start_fails_naming_model_that_did_not_load(install, tmp_path):
 def test_start_timeout_quotes_log_tail_and_kills_server(install, tmp_path):
     repository = tmp_path / "repository"
     write_python_model(repository, "slow", SLOW)
-    server = small_server(install, repository, startup_timeout=1.0)
+    server = small_server(install, repository, startup_timeout=1.5)
     with pytest.raises(ServeError) as caught:
         server.start()
     message = str(caught.value)
-    assert "was not ready after 1 s" in message
+    assert "was not ready after 1.5 s" in message
     assert "last 30 lines of" in message and 'loading: slow:1' in message
     assert "--model-repository=" in message  # the command, to reproduce by hand
     # Triton dies at once on SIGTERM while loading; its orphaned stub must not survive either,
@@ -284,6 +291,7 @@ def test_stale_pid_file_signals_nothing(tmp_path):
     assert not pid_file.exists()
 
 
+SERVER_PROGRAMS = ("tritonserver", "triton_python_backend_stub")
 SERVE_FOREVER_SCRIPT = """
 import sys
 from pathlib import Path
@@ -296,29 +304,68 @@ print("stopped by signal", signum, flush=True)
 """
 
 
-def test_serve_forever_stops_server_on_ctrl_c(tmp_path):
-    (tmp_path / "repository").mkdir()
+def run_serve_forever(tmp_path: Path, repository: Path) -> subprocess.Popen[str]:
+    """``serve_forever`` in a child Python, as the foreground ``trtrepo serve`` runs it."""
     env = dict(
         os.environ,
         PYTHONPATH=str(Path(trtrepo.__file__).resolve().parent.parent),
         TRTREPO_CACHE_DIR=str(tmp_path / "cache"),
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", SERVE_FOREVER_SCRIPT, tmp_path / "repository", tmp_path / "t.log"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    server_pid = None
+    command = [sys.executable, "-c", SERVE_FOREVER_SCRIPT, repository, tmp_path / "triton.log"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+
+
+def processes_using(repository: Path) -> list[int]:
+    """Running tritonserver and stub processes whose command line names ``repository``."""
+    found = []
+    for pid in (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()):
+        argv = command_line(pid)
+        program = Path(argv[0]).name if argv else ""
+        if program in SERVER_PROGRAMS and str(repository) in " ".join(argv) and is_alive(pid):
+            found.append(pid)
+    return sorted(found)
+
+
+def stop_child_and_its_servers(child: subprocess.Popen[str], repository: Path) -> None:
+    """Test cleanup: a failed test must leave no server, stub or shared memory behind."""
+    child.kill()  # a SIGKILLed trtrepo cannot stop its server: do it here
+    child.wait()
+    marker = "shm-region-prefix-name="
+    for pid in processes_using(repository):
+        prefixes = [arg.split(marker)[1] for arg in command_line(pid) if marker in arg]
+        os.kill(pid, signal.SIGKILL)
+        for prefix in prefixes:
+            remove_shared_memory_regions(prefix)
+
+
+def test_serve_forever_stops_server_on_ctrl_c(tmp_path):
+    (tmp_path / "repository").mkdir()
+    child = run_serve_forever(tmp_path, tmp_path / "repository")
     try:
         server_pid = int(child.stdout.readline())
-        assert live_group_members(server_pid) == [server_pid]
+        assert processes_using(tmp_path / "repository") == [server_pid]
         child.send_signal(signal.SIGINT)
         output, _ = child.communicate(timeout=30)
     finally:
-        child.kill()
-        if server_pid and live_group_members(server_pid):  # never leave a server behind
-            os.killpg(server_pid, signal.SIGKILL)
+        stop_child_and_its_servers(child, tmp_path / "repository")
     assert child.returncode == 0
     assert f"stopped by signal {int(signal.SIGINT)}" in output
-    assert live_group_members(server_pid) == []
+    assert processes_using(tmp_path / "repository") == []
+
+
+def test_serve_forever_ctrl_c_during_model_load_stops_server(tmp_path):
+    repository = tmp_path / "repository"
+    write_python_model(repository, "slow", SLOW)
+    child = run_serve_forever(tmp_path, repository)
+    try:
+        deadline = time.monotonic() + 30
+        while len(processes_using(repository)) < 2:  # tritonserver, and the stub stuck in sleep
+            assert time.monotonic() < deadline, "the slow model never started loading"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        output, _ = child.communicate(timeout=30)
+    finally:
+        stop_child_and_its_servers(child, repository)
+    assert child.returncode == 0
+    assert output.strip() == f"stopped by signal {int(signal.SIGINT)}"  # never got ready
+    assert processes_using(repository) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES
-from trtrepo.pipeline import build_all
+from trtrepo.build import BuildOptions, build_project
 from trtrepo.serve import TritonServer
 from trtrepo.serve.derived import derive_repository
 from trtrepo.spec import load_project
@@ -43,9 +43,9 @@ def _yaml_beside_examples(tmp: Path, name: str, text: str) -> Path:
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     repo = tmp / "repo"
-    assert not build_all(load_project(EXAMPLES / "models.yaml"), repo).failures
+    assert build_project(load_project(EXAMPLES / "models.yaml").models, BuildOptions(repo)).exit_code == 0
     perturbed = _yaml_beside_examples(tmp, "built", WRONG_WEIGHTS.format(seed=1))
-    assert not build_all(load_project(perturbed), repo).failures
+    assert build_project(load_project(perturbed).models, BuildOptions(repo)).exit_code == 0
     # A model that cannot load: its stored program is missing.
     shutil.copytree(repo / "mlp", repo / "broken")
     config = (repo / "broken" / "config.pbtxt").read_text().replace('name: "mlp"', 'name: "broken"')

@@ -8,10 +8,11 @@ from trtrepo.serve.background import (
 )
 from trtrepo.serve.install import TritonInstall, find_tritonserver
 from trtrepo.serve.preamble import python_backend_preamble
-from trtrepo.serve.server import ModelState, TritonServer, free_port, free_ports
+from trtrepo.serve.server import ModelState, StartCancelled, TritonServer, free_port, free_ports
 
 __all__ = [
     "ModelState",
+    "StartCancelled",
     "TritonInstall",
     "TritonServer",
     "find_tritonserver",

@@ -22,28 +22,13 @@ from trtrepo.serve.server import (
     LOG_TAIL_LINES,
     SHM_PREFIX_SETTING,
     STOP_GRACE_PERIOD_S,
+    StartCancelled,
     TritonServer,
 )
 
 # SIGHUP too: the server lives in its own session, so when the terminal closes it would not get
 # the hang-up itself and would outlive the trtrepo process that owns it.
 SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-class _ShutdownRequested(BaseException):
-    """Raised by our signal handler; a BaseException so no ``except Exception`` swallows it."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_shutdown(signum: int, _frame: FrameType | None) -> None:
-    # Ignore any further Ctrl-C from here on: a second one must not interrupt the stop half-way
-    # and orphan the server; the stop is bounded anyway (SIGKILL after the grace period).
-    for sig in SHUTDOWN_SIGNALS:
-        signal.signal(sig, signal.SIG_IGN)
-    raise _ShutdownRequested(signum)
 
 
 def serve_forever(
@@ -54,33 +39,40 @@ def serve_forever(
     """Start ``server`` if needed, serve until SIGINT/SIGTERM/SIGHUP, then stop it cleanly.
 
     Pass the server unstarted, so a Ctrl-C during a long model load also stops it: the signal
-    handlers are installed first, and :meth:`TritonServer.start` stops the server on any
-    interruption. ``on_ready`` is called once the server is ready (e.g. to print its URLs).
-    Returns the number of the signal that ended serving; raises ServeError, with the log tail,
-    if the server exits on its own. Must run in the main thread (Python delivers signals there).
+    handlers are installed first and only set an event, which both the startup wait and the
+    serving loop watch. ``on_ready`` is called once the server is ready (e.g. to print its URLs).
+    Returns the number of the first signal received; raises ServeError, with the log tail, if
+    the server exits on its own. Must run in the main thread (Python delivers signals there).
     """
     if threading.current_thread() is not threading.main_thread():
         raise ServeError("serve_forever() must run in the main thread to receive Ctrl-C")
-    previous = {sig: signal.signal(sig, _raise_shutdown) for sig in SHUTDOWN_SIGNALS}
+    received: list[int] = []
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)  # a second Ctrl-C lands here too and cannot cut the stop short
+        stop_requested.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in SHUTDOWN_SIGNALS}
     try:
         if server.pid is None:
-            server.start()
+            server.start(cancel=stop_requested)
         if on_ready is not None:
             on_ready(server)
-        while (code := server.poll()) is None:
-            time.sleep(poll_interval)
-        raise ServeError(
-            f"the Triton server exited on its own with code {code}.\n"
-            f"last {LOG_TAIL_LINES} lines of {server.log_file}:\n{server.log_tail()}"
-        )
-    except _ShutdownRequested as shutdown:
-        return shutdown.signum
+        while not stop_requested.wait(poll_interval):
+            code = server.poll()
+            if code is not None:
+                raise ServeError(
+                    f"the Triton server exited on its own with code {code}.\n"
+                    f"last {LOG_TAIL_LINES} lines of {server.log_file}:\n{server.log_tail()}"
+                )
+    except StartCancelled:
+        pass
     finally:
-        for sig in SHUTDOWN_SIGNALS:  # also when leaving on an error, not a signal
-            signal.signal(sig, signal.SIG_IGN)
         server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return received[0]
 
 
 def start_background(model_repository: Path, pid_file: Path, **server_options: Any) -> TritonServer:

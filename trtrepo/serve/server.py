@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +34,10 @@ TRITON_EXIT_TIMEOUT_S = 10
 STOP_GRACE_PERIOD_S = 15.0
 _POLL_INTERVAL_S = 0.1
 SHM_PREFIX_SETTING = "shm-region-prefix-name"
+
+
+class StartCancelled(ServeError):
+    """:meth:`TritonServer.start` gave up because its ``cancel`` event was set (e.g. by Ctrl-C)."""
 
 
 @dataclass(frozen=True)
@@ -168,8 +173,13 @@ class TritonServer:
         ]
 
     # ----- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> Self:
-        """Spawn the server and wait until it is ready; else raise ServeError with the log tail."""
+    def start(self, cancel: threading.Event | None = None) -> Self:
+        """Spawn the server and wait until it is ready; else raise ServeError with the log tail.
+
+        Setting ``cancel`` (from a signal handler, say) stops the wait and the server, and raises
+        StartCancelled. That beats raising from the handler, which can land inside
+        ``subprocess.Popen`` after the fork and leave a server nobody holds.
+        """
         if self._process is not None and self._process.poll() is None:
             raise ServeError(f"the Triton server is already running (pid {self._process.pid})")
         if not self.model_repository.is_dir():
@@ -190,7 +200,7 @@ class TritonServer:
             self.pid_file.parent.mkdir(parents=True, exist_ok=True)
             self.pid_file.write_text(f"{self._process.pid}\n")
         try:
-            self._wait_until_ready()
+            self._wait_until_ready(cancel or threading.Event())
             if self.require_all_models:
                 self._check_all_models_ready()
         except BaseException:
@@ -290,10 +300,12 @@ class TritonServer:
                         f"({error.strerror}); stop what uses it or choose another port"
                     ) from error
 
-    def _wait_until_ready(self) -> None:
+    def _wait_until_ready(self, cancel: threading.Event) -> None:
         assert self._process is not None
         deadline = time.monotonic() + self.startup_timeout
         while True:
+            if cancel.is_set():
+                raise StartCancelled("the Triton server start was cancelled")
             code = self._process.poll()
             if code is not None:
                 raise self._failure(f"exited with code {code} while starting")

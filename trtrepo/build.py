@@ -1,0 +1,212 @@
+"""``trtrepo build`` for a whole models.yaml: locked, incremental, parallel, atomic.
+
+A model is rebuilt only when its fingerprint changes: trtrepo and TensorRT versions, the merged
+spec, builder settings and every file of its source (the Python package the callable lives in or
+the .pt2 file, plus any ``depends:`` paths). The fingerprint is computed without importing PyTorch
+or TensorRT, so a no-op build is quick. Builds run in separate processes with ``jobs > 1``; nothing
+is published unless every model built (``keep_going`` publishes those that did).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from trtrepo import __version__
+from trtrepo.engine import BuildSettings
+from trtrepo.errors import TrtrepoError
+from trtrepo.fsutil import remove_stale_staging, repository_lock
+from trtrepo.spec import ModelSpec
+from trtrepo.trt_flavour import probe_flavour
+
+EventCallback = Callable[[str, str, str], None]  # (model, stage, detail)
+SOURCE_SUFFIXES_SKIPPED = (".pyc",)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How ``build_project`` runs (CLI flags)."""
+
+    repository: Path
+    cache_dir: Path = Path(".trtrepo-cache")
+    jobs: int = 1
+    force: bool = False
+    check: bool = False
+    keep_going: bool = False
+    lock_timeout: float = 600.0
+    overrides: dict[str, Any] = field(default_factory=dict)  # BuildSettings fields from the CLI
+
+
+@dataclass
+class ModelOutcome:
+    """What happened to one model."""
+
+    name: str
+    status: str  # built | unchanged | failed | not-published
+    message: str = ""
+    exit_code: int = 0
+    path: str = ""
+    version: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    """Every model's outcome; the exit code of the whole build."""
+
+    outcomes: list[ModelOutcome] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """The worst exit code of any failed model (0 when none failed)."""
+        return max((o.exit_code for o in self.outcomes if o.status == "failed"), default=0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {"exit_code": self.exit_code, "models": [o.__dict__ for o in self.outcomes]}
+
+
+def build_settings(spec: ModelSpec, options: BuildOptions) -> BuildSettings:
+    """The model's builder options, CLI overrides applied; a timing cache lives in the cache folder."""
+    values = {**spec.build, **{k: v for k, v in options.overrides.items() if v is not None}}
+    use_cache = values.pop("timing_cache", False)
+    values["compute_capabilities"] = tuple(values.get("compute_capabilities", ()))
+    settings = BuildSettings(**values)
+    if use_cache:
+        fl = probe_flavour()
+        settings = replace(settings, timing_cache=options.cache_dir / "timing" / f"{fl.name}-{fl.version}.cache")
+    return settings
+
+
+def source_files(spec: ModelSpec) -> Iterator[Path]:
+    """Every file whose content decides the model: its source package or .pt2, and ``depends``."""
+    roots = [spec.base_dir / spec.source] if spec.source.endswith(".pt2") else _package_roots(spec)
+    roots += [spec.base_dir / d for d in spec.depends]
+    for root in roots:
+        if root.is_file():
+            yield root
+        elif root.is_dir():
+            yield from sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in SOURCE_SUFFIXES_SKIPPED
+                              and "__pycache__" not in p.parts)
+
+
+def _package_roots(spec: ModelSpec) -> list[Path]:
+    top = spec.source.partition(":")[0].split(".")[0]
+    return [spec.base_dir / top, spec.base_dir / f"{top}.py"]
+
+
+def fingerprint(spec: ModelSpec, settings: BuildSettings, check: bool) -> str:
+    """A hash of everything that decides the built model (no PyTorch or TensorRT import)."""
+    fl = probe_flavour()
+    digest = hashlib.sha256()
+    header = {"trtrepo": __version__, "tensorrt": [fl.name, fl.version], "spec": spec.raw,
+              "settings": settings.to_record(), "check": check}
+    digest.update(json.dumps(header, sort_keys=True, default=str).encode())
+    for path in source_files(spec):
+        digest.update(str(path.relative_to(spec.base_dir)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def is_unchanged(spec: ModelSpec, repository: Path, print_: str) -> bool:
+    """True when the repository already holds this exact build, complete."""
+    from trtrepo.repository import PLAN_FILE, RECORD_FILE
+
+    model_dir = repository / spec.name
+    try:
+        record = json.loads((model_dir / RECORD_FILE).read_text(encoding="utf-8"))
+        plan = model_dir / str(record["version"]) / PLAN_FILE
+        return record.get("fingerprint") == print_ and plan.stat().st_size == record["plan_bytes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def build_project(models: tuple[ModelSpec, ...], options: BuildOptions,
+                  on_event: EventCallback | None = None) -> BuildReport:
+    """Build ``models`` into ``options.repository`` under its lock; see the module docstring."""
+    emit = on_event or (lambda model, stage, detail: None)
+    report = BuildReport()
+    with repository_lock(options.repository, options.lock_timeout, on_wait=lambda m: emit("*", "lock", m)):
+        remove_stale_staging(options.repository)
+        todo = []
+        for spec in models:
+            settings = build_settings(spec, options)
+            print_ = fingerprint(spec, settings, options.check)
+            if not options.force and is_unchanged(spec, options.repository, print_):
+                report.outcomes.append(ModelOutcome(spec.name, "unchanged", path=str(options.repository / spec.name)))
+                emit(spec.name, "unchanged", "")
+            else:
+                todo.append((spec, settings, print_))
+        results = _run(todo, options, emit)
+        _publish(results, options, report, emit)
+    return report
+
+
+def _run(todo: list[tuple[ModelSpec, BuildSettings, str]], options: BuildOptions,
+         emit: EventCallback) -> list[tuple[ModelSpec, Any]]:
+    """Build each model (in worker processes when jobs > 1); exceptions become outcomes."""
+    if options.jobs <= 1 or len(todo) <= 1:
+        return [(spec, _build_one(spec, settings, options.check, print_, emit)) for spec, settings, print_ in todo]
+    context = multiprocessing.get_context("spawn")  # fork after importing torch can deadlock
+    queue = context.Manager().Queue()
+    drain = threading.Thread(target=_forward_events, args=(queue, emit), daemon=True)
+    drain.start()
+    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
+        futures = [(spec, pool.submit(_build_in_worker, spec, settings, options.check, print_, queue))
+                   for spec, settings, print_ in todo]
+        results = [(spec, future.result()) for spec, future in futures]
+    queue.put(None)
+    drain.join()
+    return results
+
+
+def _forward_events(queue: Any, emit: EventCallback) -> None:
+    while (event := queue.get()) is not None:
+        emit(*event)
+
+
+def _build_in_worker(spec: ModelSpec, settings: BuildSettings, check: bool, print_: str, queue: Any) -> Any:
+    return _build_one(spec, settings, check, print_, lambda *event: queue.put(event))
+
+
+def _build_one(spec: ModelSpec, settings: BuildSettings, check: bool, print_: str, emit: EventCallback) -> Any:
+    """A BuiltModel, or (message, exit code) — exceptions do not cross process boundaries well."""
+    from trtrepo.pipeline import build_model
+
+    started = time.perf_counter()
+    try:
+        built = build_model(spec, settings, on_stage=lambda model, stage: emit(model, stage, ""),
+                            check=check, on_progress=lambda line: emit(spec.name, "build", line))
+    except TrtrepoError as exc:
+        emit(spec.name, "failed", str(exc).splitlines()[0])
+        return str(exc), exc.exit_code
+    built.record["fingerprint"] = print_
+    built.record["stage_seconds"]["total"] = round(time.perf_counter() - started, 4)
+    return built
+
+
+def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, report: BuildReport,
+             emit: EventCallback) -> None:
+    from trtrepo.repository import publish
+
+    failed = any(isinstance(r, tuple) for _, r in results)
+    for spec, result in results:
+        if isinstance(result, tuple):
+            report.outcomes.append(ModelOutcome(spec.name, "failed", result[0], result[1]))
+        elif failed and not options.keep_going:
+            report.outcomes.append(ModelOutcome(spec.name, "not-published",
+                                                "built, but not published because another model failed"))
+        else:
+            emit(spec.name, "write", "")
+            path, version = publish(options.repository, result, spec.version_policy, spec.keep_versions)
+            report.outcomes.append(ModelOutcome(spec.name, "built", path=str(path), version=version,
+                                                seconds=result.record["stage_seconds"]["total"]))
+            emit(spec.name, "done", f"version {version}")
