@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from trtrepo.errors import CaptureError, SourceError
-from trtrepo.spec import ModelSpec, TensorSpec
+from trtrepo.spec import Dim, ModelSpec, TensorSpec
 
 
 def is_saved_program(source: str) -> bool:
@@ -82,19 +82,20 @@ def load_saved_program(spec: ModelSpec) -> torch.export.ExportedProgram:
                           f"ExportedProgram: {type(exc).__name__}: {exc}") from None
 
 
-def example_inputs(spec: ModelSpec, point: str = "export", seed: int = 0) -> tuple[torch.Tensor, ...]:
+def example_inputs(spec: ModelSpec, point: str = "export", seed: int = 0,
+                   profile: dict[str, Dim] | None = None) -> tuple[torch.Tensor, ...]:
     """Seeded random inputs at a shape point: ``min``, ``opt``, ``max`` or ``export``.
 
     ``export`` is the shape torch.export traces with: opt, but never 0 or 1 on a dynamic dim,
     because torch.export specialises a dim it sees as 1.
     """
     generator = torch.Generator().manual_seed(seed)
-    return tuple(random_tensor(t, _shape(t, point), generator) for t in spec.inputs)
+    return tuple(random_tensor(t, _shape(t, point, profile), generator) for t in spec.inputs)
 
 
-def _shape(tensor: TensorSpec, point: str) -> tuple[int, ...]:
+def _shape(tensor: TensorSpec, point: str, profile: dict[str, Dim] | None = None) -> tuple[int, ...]:
     if point != "export":
-        return tensor.shape_at(point)
+        return tensor.shape_at(point, profile)
     return tuple(min(max(d.opt, 2), d.max) if d.is_dynamic else d.opt for d in tensor.shape)
 
 

@@ -62,10 +62,13 @@ def check_model(spec: ModelSpec, points: tuple[str, ...] = SHAPE_POINTS, seed: i
         return [CaseResult(spec.name, "convert", error=str(exc))]
     tolerances = output_tolerances(spec)
     results = []
-    for point in points:
-        inputs = example_inputs(spec, point, seed)
+    profiles = spec.profile_list
+    cases = [(f"p{i}.{p}" if len(profiles) > 1 else p, p, profile)
+             for i, profile in enumerate(profiles) for p in points]
+    for label, point, profile in cases:
+        inputs = example_inputs(spec, point, seed, profile)
         feed = {t.name: v for t, v in zip(spec.inputs, inputs, strict=True)}
-        case = CaseResult(spec.name, point, details={"input_shapes": {k: list(v.shape) for k, v in feed.items()}})
+        case = CaseResult(spec.name, label, details={"input_shapes": {k: list(v.shape) for k, v in feed.items()}})
         try:
             expected = eager_outputs(module, spec, inputs)
             got = execute_network(converted.network, feed).outputs
@@ -73,7 +76,7 @@ def check_model(spec: ModelSpec, points: tuple[str, ...] = SHAPE_POINTS, seed: i
             case.error = str(exc)
             results.append(case)
             continue
-        compared = compare_outputs(spec.name, point, got, expected, tolerances)
+        compared = compare_outputs(spec.name, label, got, expected, tolerances)
         case.outputs = compared.outputs
         if not case.passed:
             case.details["first_divergence"] = localise(converted, feed, tolerances)

@@ -58,13 +58,16 @@ def new_network(builder: Any) -> Any:
     return builder.create_network(flag)
 
 
-def profile_shapes(spec: ModelSpec) -> dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]:
-    """min/opt/max shapes per input with a dynamic dim (static inputs need no profile entry)."""
-    return {
-        t.name: (t.shape_at("min"), t.shape_at("opt"), t.shape_at("max"))
-        for t in spec.inputs
-        if any(d.is_dynamic for d in t.shape)
-    }
+Shapes = dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]
+
+
+def profile_shapes(spec: ModelSpec) -> list[Shapes]:
+    """Per optimization profile: min/opt/max shapes of each input with a dynamic dim."""
+    return [
+        {t.name: (t.shape_at("min", p), t.shape_at("opt", p), t.shape_at("max", p))
+         for t in spec.inputs if any(d.is_dynamic for d in t.shape)}
+        for p in spec.profile_list
+    ]
 
 
 def unsupported_options(settings: BuildSettings, flavour_name: str) -> list[str]:
@@ -97,8 +100,9 @@ def configure(builder: Any, spec: ModelSpec, settings: BuildSettings) -> Any:
         config.num_compute_capabilities = len(settings.compute_capabilities)
         for index, name in enumerate(settings.compute_capabilities):
             config.set_compute_capability(getattr(module.ComputeCapability, name), index)
-    shapes = profile_shapes(spec)
-    if shapes:
+    for shapes in profile_shapes(spec):
+        if not shapes:
+            continue
         profile = builder.create_optimization_profile()
         for name, (lo, opt, hi) in shapes.items():
             profile.set_shape(name, lo, opt, hi)

@@ -177,8 +177,8 @@ def build_record(spec: ModelSpec, facts: dict[str, Any], plan: bytes, timings: d
         "spec": spec.raw,
         "source": spec.source,
         "precision": spec.precision,
-        "profiles": [{name: {"min": lo, "opt": opt, "max": hi}
-                      for name, (lo, opt, hi) in profile_shapes(spec).items()}],
+        "profiles": [{name: {"min": lo, "opt": opt, "max": hi} for name, (lo, opt, hi) in shapes.items()}
+                     for shapes in profile_shapes(spec) if shapes],
         "io": facts,
         "plan_sha256": hashlib.sha256(plan).hexdigest(),
         "plan_bytes": len(plan),

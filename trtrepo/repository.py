@@ -69,8 +69,8 @@ def network_facts(network: Any, spec: ModelSpec) -> ModelFacts:
     inputs = tuple(facts(network.get_input(i), "input") for i in range(network.num_inputs))
     outputs = tuple(facts(network.get_output(i), "output") for i in range(network.num_outputs))
     _check_profile_batch(spec)
-    return ModelFacts(inputs, outputs, spec.max_batch_size, 1 if any(d.is_dynamic for t in spec.inputs
-                                                                     for d in t.shape) else 0)
+    dynamic = any(d.is_dynamic for t in spec.inputs for d in t.shape)
+    return ModelFacts(inputs, outputs, spec.max_batch_size, len(spec.profile_list) if dynamic else 0)
 
 
 def _check_profile_batch(spec: ModelSpec) -> None:

@@ -45,9 +45,10 @@ class TensorSpec:
     value_range: tuple[float, float] | None = None
     tolerance: dict[str, float] = field(default_factory=dict)
 
-    def shape_at(self, point: str) -> tuple[int, ...]:
-        """The concrete shape at ``min``, ``opt`` or ``max`` of every dimension."""
-        return tuple(getattr(d, point) for d in self.shape)
+    def shape_at(self, point: str, profile: dict[str, Dim] | None = None) -> tuple[int, ...]:
+        """The concrete shape at ``min``, ``opt`` or ``max``; a profile narrows named dims."""
+        profile = profile or {}
+        return tuple(getattr(profile.get(d.name or "", d), point) for d in self.shape)
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,15 @@ class ModelSpec:
     version_policy: str = "replace"
     keep_versions: int = 1
     depends: tuple[str, ...] = ()
+    profiles: tuple[dict[str, Dim], ...] = ()  # extra optimization profiles by dynamic-dim name
     verify_inputs: tuple[str, ...] = ()  # user samples for verify: .npz/.npy files or module:callable
     verify_samples: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML mapping, for hashing/records
+
+    @property
+    def profile_list(self) -> tuple[dict[str, Dim], ...]:
+        """The optimization profiles: those declared, else one spanning every declared range."""
+        return self.profiles or ({},)
 
     @property
     def base_dir(self) -> Path:
@@ -271,6 +278,7 @@ def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
                 yield from rules.dim_problems(dim, f"{path}.shape[{j}]")
             yield from rules.range_problems(tensor, path)
     yield from rules.batch_problems(model, model.get("max_batch_size", 0))
+    yield from rules.profile_problems(model, _declared_ranges(model))
     if model.get("dynamic_batching") and not model.get("max_batch_size", 0):
         yield "dynamic_batching", "needs max_batch_size > 0"
     mbs = model.get("max_batch_size", 0)
@@ -279,6 +287,17 @@ def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
         for size in batching.get("preferred_batch_size", []):
             if size > mbs:
                 yield "dynamic_batching.preferred_batch_size", f"{size} exceeds max_batch_size ({mbs})"
+
+
+def _declared_ranges(model: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Dynamic-dim name -> (min, max) as the inputs declare them (names as _dim assigns them)."""
+    ranges = {}
+    for tensor in model.get("inputs", []):
+        for index, raw in enumerate(tensor.get("shape", [])):
+            dim = _dim(raw, tensor["name"], index, model.get("max_batch_size", 0))
+            if dim.is_dynamic and dim.name:
+                ranges[dim.name] = (dim.min, dim.max)
+    return ranges
 
 
 def _dim(raw: Any, input_name: str, index: int, max_batch_size: int) -> Dim:
@@ -324,6 +343,8 @@ def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
         op_precision=dict(model.get("op_precision", {})), node_precision=dict(model.get("node_precision", {})),
         build=dict(model.get("build", {})), version_policy=model.get("version_policy", "replace"),
         keep_versions=model.get("keep_versions", 1), depends=tuple(model.get("depends", ())),
+        profiles=tuple({name: Dim(r["min"], r.get("opt", r["max"]), r["max"], name) for name, r in p.items()}
+                       for p in model.get("profiles", ())),
         verify_inputs=_as_tuple(model.get("verify", {}).get("inputs", ())),
         verify_samples=model.get("verify", {}).get("samples"),
     )

@@ -97,6 +97,15 @@ SHARED_SETTINGS: dict[str, Any] = {
     "version_policy": {"type": "string", "enum": ["replace", "increment"]},
     "keep_versions": _POSITIVE_INT,
 }
+_PROFILE_RANGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["min", "max"],
+    "properties": {"min": _POSITIVE_INT, "opt": _POSITIVE_INT, "max": _POSITIVE_INT},
+}
+# Several optimization profiles: each maps dynamic-dim names to a sub-range of their declared range.
+_PROFILES = {"type": "array", "minItems": 1,
+             "items": {"type": "object", "minProperties": 1, "additionalProperties": _PROFILE_RANGE}}
 _VERIFY = {
     "type": "object",
     "additionalProperties": False,
@@ -114,6 +123,7 @@ MODEL_KEYS: dict[str, Any] = {
     "inputs": {"type": "array", "minItems": 1, "items": _INPUT},
     "outputs": {"type": "array", "minItems": 1, "items": _OUTPUT},
     "verify": _VERIFY,
+    "profiles": _PROFILES,
     # files or folders (relative to models.yaml) whose change means "rebuild", e.g. a checkpoint
     "depends": {"type": "array", "items": {"type": "string", "minLength": 1}},
     **SHARED_SETTINGS,
@@ -208,3 +218,30 @@ def range_problems(tensor: dict[str, Any], path: str) -> Iterator[Problem]:
     value_range = tensor.get("range")
     if value_range is not None and value_range[0] > value_range[1]:
         yield path + ".range", f"low ({value_range[0]}) must not exceed high ({value_range[1]})"
+
+
+def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int]]) -> Iterator[Problem]:
+    """Profiles must name declared dynamic dims, stay inside their ranges, and cover every batch size."""
+    profiles = model.get("profiles")
+    if not profiles:
+        return
+    for index, profile in enumerate(profiles):
+        for name, rng in profile.items():
+            path = f"profiles[{index}].{name}"
+            if name not in declared:
+                yield path, f"no dynamic dimension is named {name!r} (known: {', '.join(sorted(declared)) or 'none'})"
+                continue
+            yield from dim_problems(rng, path)
+            lo, hi = declared[name]
+            if not lo <= rng["min"] <= rng["max"] <= hi:
+                yield path, f"range {rng['min']}..{rng['max']} leaves the declared range {lo}..{hi}"
+    batch = model.get("max_batch_size", 0)
+    if batch and "batch" in declared:
+        covered = set()
+        for profile in profiles:
+            rng = profile.get("batch", {"min": declared["batch"][0], "max": declared["batch"][1]})
+            covered.update(range(rng["min"], rng["max"] + 1))
+        missing = [b for b in range(1, batch + 1) if b not in covered]
+        if missing:
+            yield "profiles", (f"batch sizes {missing[0]}..{missing[-1]} fit no profile, but max_batch_size is "
+                               f"{batch}: Triton would send batches no profile accepts")
