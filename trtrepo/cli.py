@@ -265,13 +265,22 @@ def inspect(repository: Path, models: tuple[str, ...], tensorrt_version: str | N
 
 
 @main.command()
+@click.option("--markdown", is_flag=True, help="Render the Markdown table (docs/OPS.md is generated from it).")
+@click.option("--family", help="Only this op family (e.g. activation, conv, shape).")
 @reports_errors
-def ops() -> None:
-    """List every ATen overload trtrepo converts."""
-    from trtrepo.convert.interpreter import REGISTRY
+def ops(markdown: bool, family: str | None) -> None:
+    """List every ATen overload trtrepo converts, with what it rejects and dynamic-shape support."""
+    from trtrepo.convert.catalog import catalog, render_markdown
 
-    for entry in REGISTRY:
-        click.echo(entry.op_name)
+    entries = [e for e in catalog() if family is None or e.family == family]
+    if markdown:
+        click.echo(render_markdown(entries), nl=False)
+        return
+    for entry in entries:
+        rejects = "; ".join(entry.rejects) or "-"
+        click.echo(f"{entry.op:<48} {entry.family:<12} dynamic={'yes' if entry.dynamic_shapes else 'no ':<3}  "
+                   f"rejects: {rejects}")
+    click.echo(f"{len(entries)} overloads")
 
 
 if __name__ == "__main__":

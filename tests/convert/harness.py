@@ -24,6 +24,9 @@ from trtrepo.lower import lower
 from trtrepo.reference import execute_network
 from trtrepo.spec import Dim, ModelSpec, TensorSpec
 
+# Every converter any harness call saw run in this test session (for the coverage test).
+CONVERTERS_RUN: set[str] = set()
+
 # Dynamic dims: {input index: {dim index: (min, max) or (min, max, name)}}; opt is the example's
 # own size. Dims given the same name are one symbolic size (e.g. a sequence length in two inputs).
 Dynamic = dict[int, dict[int, tuple]]
@@ -115,6 +118,7 @@ def assert_converts(
     """Convert ``module`` and prove the network computes what eager PyTorch computes."""
     converted = convert_module(module, inputs, dynamic)
     used = converted.result.converters_used
+    CONVERTERS_RUN.update(used)
     for op in [expect] if isinstance(expect, str) else expect:
         assert op in used, f"converter for {op} did not run; converters used: {sorted(used)}"
     if build_engine:
