@@ -228,7 +228,7 @@ def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port:
     models = derive_repository(repository, workdir / "repository", chosen)
     click.echo(f"serving {len(models)} model(s) from {repository} in {chosen!r} mode "
                f"({'TensorRT runtime on model.plan' if chosen == 'tensorrt' else 'reference interpreter on CPU'})")
-    options = dict(http_port=http_port, grpc_port=grpc_port, metrics_port=metrics_port,
+    options: dict[str, Any] = dict(http_port=http_port, grpc_port=grpc_port, metrics_port=metrics_port,
                    log_file=workdir / "tritonserver.log", startup_timeout=timeout)
 
     def ready(server: TritonServer) -> None:

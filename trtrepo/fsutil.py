@@ -78,7 +78,7 @@ def publish_directory(stage: Path, target: Path) -> Path:
 
 def remove_stale_staging(parent: Path) -> list[Path]:
     """Delete staging folders left by an interrupted build; returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     if not parent.is_dir():
         return removed
     for entry in parent.iterdir():

@@ -237,7 +237,7 @@ def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int]]
                 yield path, f"range {rng['min']}..{rng['max']} leaves the declared range {lo}..{hi}"
     batch = model.get("max_batch_size", 0)
     if batch and "batch" in declared:
-        covered = set()
+        covered: set[int] = set()
         for profile in profiles:
             rng = profile.get("batch", {"min": declared["batch"][0], "max": declared["batch"][1]})
             covered.update(range(rng["min"], rng["max"] + 1))

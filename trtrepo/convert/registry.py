@@ -8,7 +8,7 @@ before any layer is built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +77,7 @@ class Registry:
     def __contains__(self, target: Any) -> bool:
         return target in self.entries
 
-    def __iter__(self) -> Iterable[ConverterEntry]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[ConverterEntry]:
         return iter(sorted(self.entries.values(), key=lambda e: e.op_name))
 
     def __len__(self) -> int:
