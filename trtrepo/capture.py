@@ -115,6 +115,14 @@ def random_tensor(tensor: TensorSpec, shape: tuple[int, ...], generator: torch.G
     return torch.randint(int(lo), int(hi) + 1, shape, generator=generator, dtype=torch.int64).to(dtype)
 
 
+def module_float_dtype(module: nn.Module) -> torch.dtype:
+    """The dtype of the module's first floating-point parameter or buffer (fp32 when it has none)."""
+    for tensor in [*module.parameters(), *module.buffers()]:
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.float32
+
+
 def dynamic_shapes(spec: ModelSpec) -> tuple[dict[int, Any], ...]:
     """torch.export dynamic_shapes: one ``Dim`` per dynamic-dim name, shared where names repeat."""
     dims: dict[str, Any] = {}
@@ -134,7 +142,10 @@ def dynamic_shapes(spec: ModelSpec) -> tuple[dict[int, Any], ...]:
 
 def capture(spec: ModelSpec, module: nn.Module) -> torch.export.ExportedProgram:
     """torch.export the module with the declared dynamic dims; errors name the model and the cause."""
-    args = example_inputs(spec)
+    # Trace float inputs in the module's own float type: models.yaml may declare fp16/bf16 I/O for
+    # an fp32 model; the network casts at its edges, the graph itself is the model's.
+    float_dtype = module_float_dtype(module)
+    args = tuple(a.to(float_dtype) if a.is_floating_point() else a for a in example_inputs(spec))
     try:
         with torch.no_grad(), warnings.catch_warnings():
             # torch.export's own internals warn about its deprecated APIs; nothing a user can act on.

@@ -34,15 +34,15 @@ def output_tolerances(spec: ModelSpec) -> dict[str, Tolerance]:
 
 
 def eager_model(spec: ModelSpec) -> torch.nn.Module:
-    """The model as PyTorch runs it: the user's module, or the saved program's module."""
-    if is_saved_program(spec.source):
-        return load_saved_program(spec).module()
-    return load_module(spec)
+    """The fp32 reference: the user's module (or the saved program's), floats in fp32."""
+    module = load_saved_program(spec).module() if is_saved_program(spec.source) else load_module(spec)
+    return module.float()
 
 
 def eager_outputs(module: torch.nn.Module, spec: ModelSpec,
                   inputs: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:
     """Run the eager model and name its flattened outputs as models.yaml does."""
+    inputs = tuple(t.float() if t.is_floating_point() else t for t in inputs)  # fp32 reference
     with torch.no_grad():
         value = module(*inputs)
     flat = list(value) if isinstance(value, (tuple, list)) else [value]

@@ -29,6 +29,22 @@ models:
     outputs: [{{name: logits}}]
 """
 
+LOW_PRECISION_IO = """
+models:
+  - name: mlp_half
+    source: models.mlp:build
+    precision: fp16
+    max_batch_size: 8
+    inputs: [{name: features, dtype: fp16, shape: [batch, 16]}]
+    outputs: [{name: logits, dtype: fp16}]
+  - name: mlp_bf16
+    source: models.mlp:build
+    precision: bf16
+    max_batch_size: 8
+    inputs: [{name: features, dtype: bf16, shape: [batch, 16]}]
+    outputs: [{name: logits, dtype: bf16}]
+"""
+
 
 def _yaml_beside_examples(tmp: Path, name: str, text: str) -> Path:
     """A models.yaml in a copy of examples/ so `models.mlp` imports from there."""
@@ -46,6 +62,8 @@ def server(tmp_path_factory):
     assert build_project(load_project(EXAMPLES / "models.yaml").models, BuildOptions(repo)).exit_code == 0
     perturbed = _yaml_beside_examples(tmp, "built", WRONG_WEIGHTS.format(seed=1))
     assert build_project(load_project(perturbed).models, BuildOptions(repo)).exit_code == 0
+    low = _yaml_beside_examples(tmp, "low", LOW_PRECISION_IO)
+    assert build_project(load_project(low).models, BuildOptions(repo)).exit_code == 0
     # A model that cannot load: its stored program is missing.
     shutil.copytree(repo / "mlp", repo / "broken")
     config = (repo / "broken" / "config.pbtxt").read_text().replace('name: "mlp"', 'name: "broken"')
@@ -72,6 +90,21 @@ def test_examples_verify_green(server, cli, protocol, tmp_path):
     assert all(c["outputs"][0]["max_abs"] < 1e-5 for c in data["cases"])
     assert set(data["latency"]) == {"mlp", "cnn"} and data["latency"]["mlp"]["p50_ms"] > 0
     assert 'tests="8"' in junit.read_text() and 'failures="0"' in junit.read_text()
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_fp16_and_bf16_tensors_cross_the_wire(server, cli, protocol, tmp_path):
+    spec = _yaml_beside_examples(tmp_path, "low", LOW_PRECISION_IO)
+    url = server.url_http if protocol == "http" else server.url_grpc
+    report = tmp_path / "report.json"
+    result = cli("verify", spec, "--url", url, "--protocol", protocol, "--samples", "3", "--report", report)
+    assert result.exit_code == 0, result.output
+    cases = json.loads(report.read_text())["cases"]
+    assert {c["model"] for c in cases} == {"mlp_half", "mlp_bf16"}
+    for case in cases:
+        out = case["outputs"][0]
+        assert out["dtype"] == "float32"  # judged against the fp32 eager reference
+        assert 0 < out["max_abs"] < out["tolerance"]["atol"], "low precision shows (bounded) error"
 
 
 def test_wrong_weights_fail_naming_model_and_output(server, cli, tmp_path):

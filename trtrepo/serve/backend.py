@@ -91,6 +91,20 @@ def _torch_dtype(trt_dtype: Any) -> torch.dtype:
     return from_trt(trt_dtype).torch
 
 
+def _from_triton(tensor: Any, bf16: bool) -> torch.Tensor:
+    """A request tensor as torch; bf16 has no NumPy type, so it comes through DLPack."""
+    if bf16:
+        return torch.from_dlpack(tensor.to_dlpack()).clone()
+    return from_numpy(tensor.as_numpy())
+
+
+def _to_triton(pb_utils: Any, name: str, tensor: torch.Tensor) -> Any:
+    """A response tensor; bf16 goes through DLPack (NumPy has no bf16), the rest through NumPy."""
+    if tensor.dtype == torch.bfloat16:
+        return pb_utils.Tensor.from_dlpack(name, torch.utils.dlpack.to_dlpack(tensor.contiguous()))
+    return pb_utils.Tensor(name, to_numpy(tensor))
+
+
 class TritonPythonModel:
     """The Python backend's model interface (initialize / execute / finalize)."""
 
@@ -101,6 +115,7 @@ class TritonPythonModel:
         self.mode = parameters[MODE_PARAMETER]
         source_dir = Path(parameters[SOURCE_PARAMETER])
         self.inputs = [t["name"] for t in config["input"]]
+        self.bf16_inputs = {t["name"] for t in config["input"] if t["data_type"] == "TYPE_BF16"}
         self.outputs = [t["name"] for t in config["output"]]
         if self.mode == "tensorrt":
             self.runner = tensorrt_runner(source_dir, args["model_version"])
@@ -114,11 +129,11 @@ class TritonPythonModel:
         responses = []
         for request in requests:
             try:
-                inputs = {n: from_numpy(pb_utils.get_input_tensor_by_name(request, n).as_numpy())
+                inputs = {n: _from_triton(pb_utils.get_input_tensor_by_name(request, n), n in self.bf16_inputs)
                           for n in self.inputs}
                 with torch.no_grad():
                     produced = self.runner(inputs)
-                tensors = [pb_utils.Tensor(n, to_numpy(produced[n])) for n in self.outputs]
+                tensors = [_to_triton(pb_utils, n, produced[n]) for n in self.outputs]
                 responses.append(pb_utils.InferenceResponse(output_tensors=tensors))
             except Exception as exc:  # report to the client, keep serving other requests
                 responses.append(pb_utils.InferenceResponse(
