@@ -8,8 +8,12 @@ ExportedProgram (``.pt2``). Loading a Python source executes the user's code, as
 from __future__ import annotations
 
 import importlib
+import os
+import pickle
+import re
 import sys
 import warnings
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +40,7 @@ def load_module(spec: ModelSpec) -> nn.Module:
     with importable_from(spec.base_dir, module_path.split(".")[0]):
         try:
             module = importlib.import_module(module_path)
-        except Exception as exc:  # the user's module may raise anything while importing
+        except (Exception, SystemExit) as exc:  # the user's module may raise anything, even exit
             raise SourceError(f"{where}: cannot import {module_path!r} from {spec.base_dir}: "
                               f"{type(exc).__name__}: {exc}") from None
     factory = getattr(module, attr, None)
@@ -44,7 +48,7 @@ def load_module(spec: ModelSpec) -> nn.Module:
         raise SourceError(f"{where}: module {module_path!r} has no attribute {attr!r}")
     try:
         model = factory(**spec.args) if callable(factory) and not isinstance(factory, nn.Module) else factory
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise SourceError(f"{where}: calling {spec.source}(**args) failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(model, nn.Module):
         raise SourceError(f"{where}: {spec.source} returned {type(model).__name__}, not a torch.nn.Module")
@@ -71,15 +75,64 @@ def importable_from(folder: Path, top_package: str) -> Iterator[None]:
 
 
 def load_saved_program(spec: ModelSpec) -> torch.export.ExportedProgram:
-    """Load a ``.pt2`` ExportedProgram (torch.export's own format, not a pickle of arbitrary code)."""
+    """Load a ``.pt2`` ExportedProgram with :func:`load_program` (no arbitrary unpickling)."""
     path = (spec.base_dir / spec.source).resolve()
     if not path.is_file():
         raise SourceError(f"{spec.spec_file}: model {spec.name!r}: source: file {path} does not exist")
     try:
-        return torch.export.load(str(path))
+        return load_program(path)
     except Exception as exc:
         raise SourceError(f"{spec.spec_file}: model {spec.name!r}: source: cannot load {path} as an "
                           f"ExportedProgram: {type(exc).__name__}: {exc}") from None
+
+
+# Archive entries torch.export.load would unpickle as arbitrary Python objects (torchbind and
+# opaque constants); a model trtrepo can convert never holds them.
+_PICKLED_OBJECT_PREFIXES = ("custom_obj_", "opaque_obj_")
+
+
+class UnsafeProgramError(ValueError):
+    """A saved program holds pickled Python objects, which loading would execute."""
+
+
+def load_program(path: Path) -> torch.export.ExportedProgram:
+    """``torch.export.load`` as safely as torch allows: the graph is JSON, tensors go through
+    torch.load's weights-only unpickler (forced even where torch asks for full pickle), and an
+    archive holding pickled Python objects is refused before anything is unpickled."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise UnsafeProgramError(f"{path} is not a torch.export archive ({exc})") from None
+    pickled = [n for n in names if n.rsplit("/", 1)[-1].startswith(_PICKLED_OBJECT_PREFIXES)]
+    if pickled:
+        raise UnsafeProgramError(f"{path} holds pickled Python objects ({', '.join(pickled[:3])}), which "
+                                 "loading would execute; trtrepo loads only graphs and tensors")
+    with _weights_only_unpickling():
+        try:
+            return torch.export.load(str(path))
+        except pickle.UnpicklingError as exc:
+            found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+            what = f" ({found.group(1)})" if found else ""
+            raise UnsafeProgramError(f"{path} holds a pickled object that is not a plain tensor{what}, which "
+                                     "loading would execute; trtrepo refuses it") from None
+
+
+@contextmanager
+def _weights_only_unpickling() -> Iterator[None]:
+    """Make every torch.load inside use the weights-only unpickler (torch reads this per call)."""
+    names = ("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ["TORCH_FORCE_WEIGHTS_ONLY_LOAD"] = "1"
+    os.environ.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def example_inputs(spec: ModelSpec, point: str = "export", seed: int = 0,
@@ -115,12 +168,12 @@ def random_tensor(tensor: TensorSpec, shape: tuple[int, ...], generator: torch.G
     return torch.randint(int(lo), int(hi) + 1, shape, generator=generator, dtype=torch.int64).to(dtype)
 
 
-def module_float_dtype(module: nn.Module) -> torch.dtype:
-    """The dtype of the module's first floating-point parameter or buffer (fp32 when it has none)."""
+def module_float_dtype(module: nn.Module) -> torch.dtype | None:
+    """The dtype of the module's first floating-point parameter or buffer (None when it has none)."""
     for tensor in [*module.parameters(), *module.buffers()]:
         if tensor.is_floating_point():
             return tensor.dtype
-    return torch.float32
+    return None
 
 
 def dynamic_shapes(spec: ModelSpec) -> tuple[dict[int, Any], ...]:
@@ -145,8 +198,9 @@ def capture(spec: ModelSpec, module: nn.Module) -> torch.export.ExportedProgram:
     # Trace float inputs in the module's own float type: models.yaml may declare fp16/bf16 I/O for
     # an fp32 model; the network casts at its edges, the graph itself is the model's.
     float_dtype = module_float_dtype(module)
-    args = tuple(a.to(float_dtype) if a.is_floating_point() else a for a in example_inputs(spec))
     try:
+        args = tuple(a.to(float_dtype) if float_dtype and a.is_floating_point() else a
+                     for a in example_inputs(spec))
         with torch.no_grad(), warnings.catch_warnings():
             # torch.export's own internals warn about its deprecated APIs; nothing a user can act on.
             warnings.filterwarnings("ignore", category=FutureWarning, module="copyreg")

@@ -39,6 +39,31 @@ class Converted:
     builder: object
 
 
+class Fn(nn.Module):
+    """A function of one tensor as a module (torch.export needs named forward parameters)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class Fn2(Fn):
+    """A function of two tensors as a module."""
+
+    def forward(self, x, y):
+        return self.fn(x, y)
+
+
+class Fn3(Fn):
+    """A function of three tensors as a module."""
+
+    def forward(self, x, y, z):
+        return self.fn(x, y, z)
+
+
 def spec_for(inputs: Sequence[torch.Tensor], outputs: int, dynamic: Dynamic | None = None,
              ranges: dict[int, tuple[float, float]] | None = None) -> ModelSpec:
     """A ModelSpec for a test module: inputs ``x0, x1, ...``, outputs ``out0, ...``."""
@@ -76,7 +101,9 @@ def convert_module(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic: D
     program = lower(capture(spec, module), model=spec.name)
     builder = new_builder()
     network = new_network(builder)
-    return Converted(spec, convert_program(program, spec, network), builder)
+    converted = Converted(spec, convert_program(program, spec, network), builder)
+    CONVERTERS_RUN.update(converted.result.converters_used)
+    return converted
 
 
 def shape_points(inputs: Sequence[torch.Tensor], dynamic: Dynamic | None) -> list[tuple[torch.Tensor, ...]]:
@@ -118,7 +145,6 @@ def assert_converts(
     """Convert ``module`` and prove the network computes what eager PyTorch computes."""
     converted = convert_module(module, inputs, dynamic)
     used = converted.result.converters_used
-    CONVERTERS_RUN.update(used)
     for op in [expect] if isinstance(expect, str) else expect:
         assert op in used, f"converter for {op} did not run; converters used: {sorted(used)}"
     if build_engine:

@@ -59,6 +59,7 @@ class TRTInterpreter(torch.fx.Interpreter):
     def __init__(self, program: ExportedProgram, spec: ModelSpec, network: Any,
                  settings: ConversionSettings | None = None, registry: Registry = REGISTRY):
         super().__init__(program.graph_module)
+        self.extra_traceback = False  # our errors name the node and source line; torch's FX dump is noise
         self.program = program
         self.spec = spec
         self.registry = registry
@@ -116,13 +117,14 @@ class TRTInterpreter(torch.fx.Interpreter):
         first_layer = self.ctx.network.num_layers
         try:
             value = super().run_node(n)
+            self._infer_new_shapes(first_layer)
         except (ConversionError, UnsupportedOpsError):
             raise
         except Exception as exc:
             raise self._node_error(n, exc) from None
         errors = logger().take_errors()
         if errors:
-            raise self._node_error(n, RuntimeError("; ".join(errors)))
+            raise self._node_error(n, RuntimeError("; ".join(_relevant(errors))))
         self._name_new_layers(n, first_layer, value)
         return value
 
@@ -190,13 +192,33 @@ class TRTInterpreter(torch.fx.Interpreter):
                 value.name = n.name  # the node's result carries exactly the node's name
                 self.result.origins[n.name] = origin
 
+    def _infer_new_shapes(self, first_layer: int) -> None:
+        """Ask TensorRT for the shape of every tensor this node made.
+
+        TensorRT checks a layer lazily, when a shape is first asked for: without this, a layer
+        that cannot work (say, an add of unbroadcastable shapes) is blamed on the next node.
+        """
+        network = self.ctx.network
+        for index in range(first_layer, network.num_layers):
+            layer = network.get_layer(index)
+            for o in range(layer.num_outputs):
+                layer.get_output(o).shape  # noqa: B018 (raises when TensorRT rejects the layer)
+
     def _node_error(self, n: torch.fx.Node, exc: Exception) -> ConversionError:
         op = target_name(n.target) if n.op == "call_function" else n.op
         where = source_line(n)
+        tensorrt = _relevant(logger().take_errors())
         return ConversionError(
             f"{self.spec.spec_file}: model {self.spec.name!r}: cannot convert node {n.name!r} ({op})"
             + (f"\n  at {where}" if where else "") + f"\n  {type(exc).__name__}: {exc}"
+            + "".join(f"\n  TensorRT: {line}" for line in tensorrt if line not in str(exc))
         )
+
+
+def _relevant(errors: list[str]) -> list[str]:
+    """TensorRT's errors without the CUDA-runtime complaint it adds on machines without a GPU."""
+    kept = [e for e in errors if "catchCudaError" not in e]
+    return kept or errors
 
 
 def _in_dtype(ctx: ConversionContext, value: Any, dtype: torch.dtype) -> Any:

@@ -1,0 +1,189 @@
+"""Reductions: sum, mean, prod, amax/amin, max/min (with indices), argmax/argmin, any/all, var/std."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tests.convert.harness import Fn, assert_converts
+
+
+def _x(*shape: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(0)
+    if dtype.is_floating_point:
+        return torch.randn(shape, generator=generator).to(dtype)
+    if dtype == torch.bool:
+        return torch.randint(0, 2, shape, generator=generator).bool()
+    return torch.randint(-5, 6, shape, generator=generator).to(dtype)
+
+
+BATCH = {0: {0: (1, 5)}}
+
+
+# ---- sum / prod / mean ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32, torch.bool])
+def test_sum_all(dtype):
+    assert_converts(Fn(lambda x: x.sum()), [_x(2, 3, 4, dtype=dtype)], expect="aten.sum.default", dynamic=BATCH)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(1, False), (-1, True), ((0, -1), False), ((1, 2), True), (None, True)])
+def test_sum_dims(dim, keepdim):
+    assert_converts(Fn(lambda x: x.sum(dim=dim, keepdim=keepdim)), [_x(2, 3, 4)],
+                    expect="aten.sum.dim_IntList", dynamic=BATCH)
+
+
+def test_sum_empty_dim_list_reduces_everything():
+    assert_converts(Fn(lambda x: torch.sum(x, dim=[])), [_x(2, 3)], expect="aten.sum.dim_IntList")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64])
+def test_sum_dtype(dtype):
+    assert_converts(Fn(lambda x: x.sum(1, dtype=dtype)), [_x(2, 3, 4, dtype=torch.int32)],
+                    expect="aten.sum.dim_IntList")
+
+
+def test_sum_of_scalar():
+    assert_converts(Fn(lambda x: x.sum(dim=1).sum(0).sum()), [_x(3, 4)], expect="aten.sum.default")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32])
+def test_prod(dtype):
+    x = _x(2, 3, 4, dtype=dtype)
+    if dtype.is_floating_point:
+        x = x.abs() + 0.5
+    assert_converts(Fn(lambda x: (x.prod(), x.prod(-1, keepdim=True))), [x],
+                    expect=["aten.prod.default", "aten.prod.dim_int"])
+
+
+def test_mean_all():
+    assert_converts(Fn(lambda x: x.mean()), [_x(2, 3, 4)], expect="aten.mean.default", dynamic=BATCH)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(-1, False), ((0, 2), True), (0, False)])
+def test_mean_dims(dim, keepdim):
+    assert_converts(Fn(lambda x: x.mean(dim, keepdim=keepdim)), [_x(2, 3, 4)], expect="aten.mean.dim",
+                    dynamic={0: {0: (1, 5), 2: (1, 6)}})
+
+
+def test_mean_dtype():
+    assert_converts(Fn(lambda x: x.mean(1, dtype=torch.float32)), [_x(2, 3, dtype=torch.int32)],
+                    expect="aten.mean.dim")
+
+
+def test_float64_result_is_rejected():
+    from trtrepo.errors import UnsupportedOpsError
+
+    with pytest.raises(UnsupportedOpsError, match="float64"):
+        assert_converts(Fn(lambda x: x.sum(dtype=torch.float64).float()), [_x(2, 3)], expect="aten.sum.default")
+
+
+# ---- amax / amin / max / min ------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32, torch.bool])
+@pytest.mark.parametrize("largest", [True, False])
+def test_amax_amin(dtype, largest):
+    fn = torch.amax if largest else torch.amin
+    assert_converts(Fn(lambda x: (fn(x, dim=(0, -1)), fn(x, 1, keepdim=True))), [_x(2, 3, 4, dtype=dtype)],
+                    expect="aten.amax.default" if largest else "aten.amin.default", dynamic=BATCH)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32])
+def test_max_min_whole(dtype):
+    assert_converts(Fn(lambda x: (x.max(), x.min())), [_x(2, 3, 4, dtype=dtype)],
+                    expect=["aten.max.default", "aten.min.default"], dynamic=BATCH)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(1, False), (-1, True), (0, False)])
+def test_max_dim_values_and_indices(dim, keepdim):
+    out = assert_converts(Fn(lambda x: torch.max(x, dim, keepdim=keepdim)), [_x(3, 4, 5)],
+                          expect="aten.max.dim", dynamic={0: {0: (1, 6), 2: (2, 7)}})
+    assert out.result.network.num_outputs == 2
+
+
+def test_min_dim_indices_only():
+    assert_converts(Fn(lambda x: torch.min(x, -2).indices), [_x(2, 5, 3)], expect="aten.min.dim", dynamic=BATCH)
+
+
+def test_max_dim_outside_last_four_dims():
+    assert_converts(Fn(lambda x: torch.max(x, 0)), [_x(3, 2, 2, 2, 2)], expect="aten.max.dim")
+
+
+def test_max_dim_integer():
+    x = torch.randperm(24, generator=torch.Generator().manual_seed(0)).reshape(2, 3, 4).to(torch.int32)
+    assert_converts(Fn(lambda x: torch.max(x, 1)), [x], expect="aten.max.dim")
+
+
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (None, True), (1, False), (-1, True)])
+@pytest.mark.parametrize("largest", [True, False])
+def test_argmax_argmin(dim, keepdim, largest):
+    fn = torch.argmax if largest else torch.argmin
+    assert_converts(Fn(lambda x: fn(x, dim=dim, keepdim=keepdim)), [_x(2, 3, 4)],
+                    expect="aten.argmax.default" if largest else "aten.argmin.default", dynamic=BATCH)
+
+
+# ---- any / all --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [torch.bool, torch.float32, torch.uint8])
+def test_any_all_whole(dtype):
+    x = _x(2, 3, 4, dtype=dtype)
+    if dtype == torch.uint8:
+        x = torch.randint(0, 2, (2, 3, 4), generator=torch.Generator().manual_seed(1)).to(dtype)
+    assert_converts(Fn(lambda x: (x.any(), x.all())), [x],
+                    expect=["aten.any.default", "aten.all.default"], dynamic=BATCH)
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_any_all_dim(keepdim):
+    x = _x(3, 4, 5, dtype=torch.bool)
+    x[0] = True  # some rows all True, so ``all`` is not trivially False
+    assert_converts(Fn(lambda x: (x.any(-1, keepdim=keepdim), x.all(1, keepdim=keepdim))), [x],
+                    expect=["aten.any.dim", "aten.all.dim"], dynamic={0: {0: (1, 4)}})
+
+
+def test_any_all_dims():
+    x = _x(3, 4, 5, dtype=torch.bool)
+    fn = Fn(lambda x: (torch.any(x, dim=(0, 2)), torch.ops.aten.all.dims(x, [1, 2], True)))
+    assert_converts(fn, [x], expect=["aten.any.dims", "aten.all.dims"])
+
+
+# ---- var / std --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("correction", [0, 1, 2])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_var_std(correction, keepdim):
+    fn = Fn(lambda x: (torch.var(x, dim=(1, -1), correction=correction, keepdim=keepdim),
+                       torch.std(x, dim=1, correction=correction, keepdim=keepdim)))
+    assert_converts(fn, [_x(2, 3, 4)], expect=["aten.var.correction", "aten.std.correction"], dynamic=BATCH)
+
+
+def test_var_over_dynamic_dims():
+    # the divisor N - 1 follows the runtime size of the reduced (dynamic) dims
+    assert_converts(Fn(lambda x: (x.var(), x.std(0, keepdim=True))), [_x(4, 3, 5)],
+                    expect=["aten.var.correction", "aten.std.correction"], dynamic={0: {0: (2, 7), 2: (1, 6)}})
+
+
+def test_var_mean_std_mean():
+    fn = Fn(lambda x: (*torch.var_mean(x, dim=-1), *torch.std_mean(x, dim=(0, 1), correction=0, keepdim=True)))
+    assert_converts(fn, [_x(2, 3, 4)], expect=["aten.var_mean.correction", "aten.std_mean.correction"],
+                    dynamic=BATCH)
+
+
+# ---- logsumexp --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_logsumexp(keepdim):
+    x = _x(3, 4, 5)
+    x[0, 1] = float("-inf")  # a row of -inf gives -inf, not NaN
+    assert_converts(Fn(lambda x: torch.logsumexp(x, dim=(-1,), keepdim=keepdim)), [x],
+                    expect="aten.logsumexp.default")
+    assert_converts(Fn(lambda x: torch.logsumexp(x, dim=(0, 2), keepdim=keepdim)), [_x(3, 4, 5)],
+                    expect="aten.logsumexp.default", dynamic={0: {0: (1, 4)}})
+
+
+# ---- vectors and scalars (TopK needs rank 2; reduce layers need rank 1) -----------------------
+
+def test_vector_and_scalar_inputs():
+    fn = Fn(lambda x: (torch.max(x, 0), x.argmin(), x.argmax(0, keepdim=True), x.var(), x[0].sum(), x[1].amax(),
+                       torch.max(x[2], 0), x[3].argmax(), x[4].softmax(0)))
+    assert_converts(fn, [_x(5)], expect=["aten.max.dim", "aten.argmin.default", "aten.argmax.default"])

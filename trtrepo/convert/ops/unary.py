@@ -1,0 +1,67 @@
+"""Unary math converters: TensorRT unary operations and the compositions for the ones it lacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch.ops import aten
+
+from trtrepo.convert.context import ConversionContext
+from trtrepo.convert.impl import unary
+from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, arg, literal
+from trtrepo.convert.registry import converter
+
+# ATen op -> the TensorRT UnaryOperation computing it on float input (int input is promoted to float).
+FLOAT_OPS = {
+    aten.exp.default: "EXP", aten.log.default: "LOG", aten.sqrt.default: "SQRT", aten.reciprocal.default: "RECIP",
+    aten.sin.default: "SIN", aten.cos.default: "COS", aten.tan.default: "TAN",
+    aten.asin.default: "ASIN", aten.acos.default: "ACOS", aten.atan.default: "ATAN",
+    aten.sinh.default: "SINH", aten.cosh.default: "COSH",
+    aten.asinh.default: "ASINH", aten.acosh.default: "ACOSH", aten.atanh.default: "ATANH",
+    aten.erf.default: "ERF",
+}
+SIGNED_OPS = {aten.abs.default: "ABS", aten.neg.default: "NEG", aten.sign.default: "SIGN"}
+ROUNDING_OPS = {aten.floor.default: "FLOOR", aten.ceil.default: "CEIL", aten.round.default: "ROUND"}
+PREDICATES = {aten.isnan.default: "ISNAN", aten.isinf.default: "ISINF"}
+LOG_BASES = {aten.log2.default: 2.0, aten.log10.default: 10.0}
+# Ops with their own composition in impl/unary.py, taking only the tensor.
+COMPOSED = {
+    aten.trunc.default: unary.trunc, aten.rsqrt.default: unary.rsqrt, aten.log1p.default: unary.log1p,
+    aten.expm1.default: unary.expm1, aten.exp2.default: unary.exp2, aten.erfc.default: unary.erfc,
+}
+
+
+@converter(*FLOAT_OPS, validators=(COMPUTABLE_DTYPES,))
+def float_unary(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return unary.float_unary(ctx, tensor=args[0], op=FLOAT_OPS[target])
+
+
+@converter(*SIGNED_OPS, validators=(COMPUTABLE_DTYPES,))
+def signed_unary(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return unary.signed_unary(ctx, tensor=args[0], op=SIGNED_OPS[target])
+
+
+@converter(*ROUNDING_OPS, validators=(COMPUTABLE_DTYPES,))
+def rounding(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return unary.rounding(ctx, tensor=args[0], op=ROUNDING_OPS[target])
+
+
+@converter(aten.round.decimals, validators=(COMPUTABLE_DTYPES, literal(1, "decimals")))
+def round_decimals(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return unary.round_decimals(ctx, tensor=args[0], decimals=arg(args, kwargs, 1, "decimals", 0))
+
+
+@converter(*COMPOSED, validators=(COMPUTABLE_DTYPES,))
+def composed(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return COMPOSED[target](ctx, tensor=args[0])
+
+
+@converter(*LOG_BASES, validators=(COMPUTABLE_DTYPES,))
+def log_base(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return unary.log_base(ctx, tensor=args[0], base=LOG_BASES[target])
+
+
+@converter(*PREDICATES, validators=(COMPUTABLE_DTYPES,))
+def predicate(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return unary.predicate(ctx, tensor=args[0], op=PREDICATES[target])
+
