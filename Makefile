@@ -8,8 +8,9 @@ HTTP_PORT ?= 8000
 GRPC_PORT ?= 8001
 METRICS_PORT ?= 8002
 REPORTS ?= .trtrepo-cache/reports
+BENCH_ARGS ?=
 
-.PHONY: setup demo build-examples test lint typecheck clean
+.PHONY: setup demo build-examples test lint typecheck bench clean
 
 # The venv is rebuilt when the dependency list changes.
 $(BIN)/.installed: pyproject.toml
@@ -44,6 +45,14 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy trtrepo
+
+## Benchmarks (speed and memory targets; never part of the tests): writes bench/RESULTS.md.
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e ".[rtx,serve,dev,bench]"
+	touch $@
+
+bench: $(BIN)/.bench-installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	find $(REPO) -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.conftest import EXAMPLES, FIXTURES, tree
 from trtrepo.repository import read_config
@@ -170,3 +171,23 @@ def test_help_lists_commands(cli):
     assert result.exit_code == 0
     for command in ("build", "ops"):
         assert command in result.output
+
+
+def test_same_named_packages_in_nested_folders_do_not_mix(tmp_path):
+    """examples/models.yaml and a nested zoo both using a package called `models` get their own."""
+    import shutil
+
+    from trtrepo.capture import load_module
+
+    outer = tmp_path / "outer"
+    shutil.copytree(EXAMPLES, outer, ignore=shutil.ignore_patterns("__pycache__"))
+    inner = outer / "nested"
+    (inner / "models").mkdir(parents=True)
+    (inner / "models" / "__init__.py").write_text("")
+    (inner / "models" / "mlp.py").write_text(
+        "import torch\n\ndef build(**kwargs):\n    return torch.nn.Identity()\n")
+    (inner / "models.yaml").write_text((outer / "models.yaml").read_text())
+    inner_model = load_module(load_project(inner / "models.yaml").select(["mlp"])[0])
+    outer_model = load_module(load_project(outer / "models.yaml").select(["mlp"])[0])
+    assert isinstance(inner_model, torch.nn.Identity)
+    assert not isinstance(outer_model, torch.nn.Identity)

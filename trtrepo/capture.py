@@ -64,13 +64,18 @@ def importable_from(folder: Path, top_package: str) -> Iterator[None]:
     """
     cached = sys.modules.get(top_package)
     cached_file = getattr(cached, "__file__", None) or ""
-    if cached is not None and not Path(cached_file).resolve().is_relative_to(folder.resolve()):
+    # Only the package that lives exactly at folder/<top_package> may be reused: one in a subfolder
+    # (examples/zoo/models while loading examples/models.yaml) is another package of the same name.
+    ours = {(folder / top_package / "__init__.py").resolve(), (folder / f"{top_package}.py").resolve()}
+    if cached is not None and Path(cached_file).resolve() not in ours:
         for name in [n for n in sys.modules if n == top_package or n.startswith(top_package + ".")]:
             del sys.modules[name]
     sys.path.insert(0, str(folder))
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # write nothing into the user's folder
     try:
         yield
     finally:
+        sys.dont_write_bytecode = writes_bytecode
         sys.path.remove(str(folder))
 
 
