@@ -63,4 +63,4 @@ def test_policy_keeps_sensitive_ops_in_fp32_and_honours_overrides():
 
 def test_low_precision_check_uses_its_tolerance():
     results = check_model(example("mlp", precision="fp16"), points=("opt",))
-    assert results[0].outputs[0].tolerance.atol == 1e-2
+    assert results[0].outputs[0].tolerance.atol == 2e-2

@@ -79,7 +79,7 @@ def check_model(spec: ModelSpec, points: tuple[str, ...] = SHAPE_POINTS, seed: i
         compared = compare_outputs(spec.name, label, got, expected, tolerances)
         case.outputs = compared.outputs
         if not case.passed:
-            case.details["first_divergence"] = localise(converted, feed, tolerances)
+            case.details["first_divergence"] = localise_safely(converted, feed, tolerances)
         results.append(case)
     return results
 
@@ -103,6 +103,15 @@ class Divergence:
                   f"{self.previous_max_abs:.3e})") if self.previous_node else ""
         return (f"first divergence at node {self.node!r} ({self.op}){where}: max abs {self.max_abs:.3e}, "
                 f"max rel {self.max_rel:.3e}{before}")
+
+
+def localise_safely(converted: Converted, feed: dict[str, torch.Tensor],
+                    tolerances: dict[str, Tolerance]) -> dict[str, Any] | None:
+    """``localise``, but a failure to localise is reported in the result, never raised."""
+    try:
+        return localise(converted, feed, tolerances)
+    except Exception as exc:  # the failing case is already reported; this is extra diagnosis
+        return {"message": f"could not localise the divergence: {type(exc).__name__}: {str(exc).splitlines()[0]}"}
 
 
 def localise(converted: Converted, feed: dict[str, torch.Tensor],
@@ -143,6 +152,13 @@ def lowered_intermediates(program: ExportedProgram, spec: ModelSpec,
             args.append(program.constants[input_spec.target])
 
     class Recorder(torch.fx.Interpreter):
+        def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
+            # Lowering dropped the clones that made views legal (TensorRT has no strides);
+            # reshape computes the same values without needing contiguous memory.
+            if target in (torch.ops.aten.view.default, torch.ops.aten._unsafe_view.default):
+                return torch.reshape(args[0], args[1])
+            return super().call_function(target, args, kwargs)
+
         def run_node(self, n: torch.fx.Node) -> Any:
             value = super().run_node(n)
             values[n.name] = value

@@ -24,10 +24,11 @@ class Tolerance:
 
 
 # Defaults per engine precision. fp32 leaves room for GPU kernels that sum in another order (and
-# TF32-free matmuls); fp16/bf16 reflect their 11- and 8-bit mantissas over a few layers of rounding.
+# TF32-free matmuls); fp16/bf16 reflect their 11- and 8-bit mantissas over a few layers of rounding:
+# a 2-layer decoder's fp16 logits (|x| up to ~4) land 4-5 fp16 ulps (1.8e-2) from fp32, hence atol 2e-2.
 DEFAULT_TOLERANCES: dict[str, Tolerance] = {
     "fp32": Tolerance(atol=1e-4, rtol=1e-3),
-    "fp16": Tolerance(atol=1e-2, rtol=1e-2),
+    "fp16": Tolerance(atol=2e-2, rtol=1e-2),
     "bf16": Tolerance(atol=5e-2, rtol=5e-2),
 }
 

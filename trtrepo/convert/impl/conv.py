@@ -27,11 +27,33 @@ def convolution(ctx: ConversionContext, *, tensor: Any, weight: Any, bias: Any |
     if spatial == 1:
         return _as_2d(ctx, tensor=tensor, weight=weight, bias=bias, stride=stride, padding=padding,
                       dilation=dilation, transposed=transposed, output_padding=output_padding, groups=groups)
+    if transposed and _needs_fp32_deconvolution(ctx, tensor):
+        return _in_fp32(ctx, tensor, lambda t: _deconvolution(
+            ctx, tensor=t, weight=weight, bias=bias, stride=stride, padding=padding, dilation=dilation,
+            output_padding=output_padding, groups=groups))
     if transposed:
         return _deconvolution(ctx, tensor=tensor, weight=weight, bias=bias, stride=stride, padding=padding,
                               dilation=dilation, output_padding=output_padding, groups=groups)
     return _convolution(ctx, tensor=tensor, weight=weight, bias=bias, stride=stride, padding=padding,
                         dilation=dilation, groups=groups)
+
+
+def _needs_fp32_deconvolution(ctx: ConversionContext, tensor: Any) -> bool:
+    """TensorRT for RTX 1.7 cannot build a bf16 deconvolution (Myelin: "could not infer output
+    types"); such a layer runs in fp32 between casts instead."""
+    from trtrepo.trt_flavour import flavour
+
+    return ctx.dtype_of(tensor) == torch.bfloat16 and flavour().name == "rtx"
+
+
+def _in_fp32(ctx: ConversionContext, tensor: Any, build: Any) -> Any:
+    """``build(tensor)`` with the tensor and the node's weights in fp32, the result cast back."""
+    low, ctx.float_dtype = ctx.float_dtype, torch.float32
+    try:
+        out = build(ctx.cast(tensor, torch.float32))
+    finally:
+        ctx.float_dtype = low
+    return ctx.cast(out, ctx.dtype_of(tensor))
 
 
 def _as_2d(ctx: ConversionContext, *, tensor: Any, weight: Any, bias: Any | None, stride: tuple[int, ...],
