@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from typing import Any
 from trtrepo import __version__
 from trtrepo.engine import BuildSettings
 from trtrepo.errors import TrtrepoError
-from trtrepo.fsutil import remove_stale_staging, repository_lock
+from trtrepo.fsutil import repository_lock, staging_area
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import probe_flavour
 
@@ -134,8 +135,8 @@ def build_project(models: tuple[ModelSpec, ...], options: BuildOptions,
     """Build ``models`` into ``options.repository`` under its lock; see the module docstring."""
     emit = on_event or (lambda model, stage, detail: None)
     report = BuildReport()
-    with repository_lock(options.repository, options.lock_timeout, on_wait=lambda m: emit("*", "lock", m)):
-        remove_stale_staging(options.repository)
+    with (repository_lock(options.repository, options.lock_timeout, on_wait=lambda m: emit("*", "lock", m)),
+          staging_area(options.repository, options.cache_dir) as staging):
         todo = []
         for spec in models:
             settings = build_settings(spec, options)
@@ -146,7 +147,7 @@ def build_project(models: tuple[ModelSpec, ...], options: BuildOptions,
             else:
                 todo.append((spec, settings, print_))
         results = _run(todo, options, emit)
-        _publish(results, options, report, emit)
+        _publish(results, options, staging, report, emit)
     return report
 
 
@@ -188,12 +189,23 @@ def _build_one(spec: ModelSpec, settings: BuildSettings, check: bool, print_: st
     except TrtrepoError as exc:
         emit(spec.name, "failed", str(exc).splitlines()[0])
         return str(exc), exc.exit_code
+    except Exception as exc:  # a trtrepo bug: still one model's failure, named, not a crash of the build
+        message = f"{spec.spec_file}: model {spec.name!r}: internal error: {_described(exc)}"
+        emit(spec.name, "failed", message)
+        return message, 2
     built.record["fingerprint"] = print_
     built.record["stage_seconds"]["total"] = round(time.perf_counter() - started, 4)
     return built
 
 
-def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, report: BuildReport,
+def _described(exc: BaseException) -> str:
+    """``Type: message (at file:line in function)`` of the innermost frame, for a bug report."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}; please report this as a trtrepo bug"
+
+
+def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, staging: Path, report: BuildReport,
              emit: EventCallback) -> None:
     from trtrepo.repository import publish
 
@@ -206,7 +218,7 @@ def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, report
                                                 "built, but not published because another model failed"))
         else:
             emit(spec.name, "write", "")
-            path, version = publish(options.repository, result, spec.version_policy, spec.keep_versions)
+            path, version = publish(options.repository, result, spec.version_policy, spec.keep_versions, staging)
             report.outcomes.append(ModelOutcome(spec.name, "built", path=str(path), version=version,
                                                 seconds=result.record["stage_seconds"]["total"]))
             emit(spec.name, "done", f"version {version}")

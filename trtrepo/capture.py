@@ -8,6 +8,7 @@ ExportedProgram (``.pt2``). Loading a Python source executes the user's code, as
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import pickle
 import re
@@ -206,7 +207,7 @@ def capture(spec: ModelSpec, module: nn.Module) -> torch.export.ExportedProgram:
     try:
         args = tuple(a.to(float_dtype) if float_dtype and a.is_floating_point() else a
                      for a in example_inputs(spec))
-        with torch.no_grad(), warnings.catch_warnings():
+        with torch.no_grad(), warnings.catch_warnings(), _torch_logs_silenced():
             # torch.export's own internals warn about its deprecated APIs; nothing a user can act on.
             warnings.filterwarnings("ignore", category=FutureWarning, module="copyreg")
             return torch.export.export(module, args, dynamic_shapes=dynamic_shapes(spec), strict=False)
@@ -214,6 +215,18 @@ def capture(spec: ModelSpec, module: nn.Module) -> torch.export.ExportedProgram:
         message = str(exc).strip()
         raise CaptureError(f"{spec.spec_file}: model {spec.name!r}: torch.export failed "
                            f"({type(exc).__name__}):\n{_shorten(message)}") from None
+
+
+@contextmanager
+def _torch_logs_silenced() -> Iterator[None]:
+    """No log records while exporting: on a failure torch logs whole tracebacks of its internals
+    (fake tensors, symbolic shapes); the exception itself, which we report, says what went wrong."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
 
 def _shorten(message: str, limit: int = 40) -> str:

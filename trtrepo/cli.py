@@ -26,6 +26,10 @@ def reports_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except TrtrepoError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a folder not writable, a disk full: the user's to fix, not a crash
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(2)
 
     return wrapper
 
@@ -50,21 +54,24 @@ def main(tensorrt: str | None) -> None:
 @click.option("--repo", "repository", type=click.Path(file_okay=False, path_type=Path),
               default=Path("model_repository"), show_default=True, help="Triton model repository to write.")
 @click.option("--model", "models", multiple=True, help="Build only this model (repeatable).")
-@click.option("--jobs", "-j", default=1, show_default=True, help="Models built at once (separate processes).")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Models built at once (separate processes).")
 @click.option("--force", is_flag=True, help="Rebuild models even when nothing changed.")
 @click.option("--keep-going", is_flag=True, help="Publish the models that built even if others failed.")
 @click.option("--check", "check_first", is_flag=True,
               help="Prove each conversion with `trtrepo check` before writing; record the result.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".trtrepo-cache"),
               show_default=True, help="Where timing caches are kept.")
-@click.option("--workspace-mb", type=int, help="Builder workspace limit (overrides models.yaml).")
+@click.option("--workspace-mb", type=click.IntRange(1, 2**31 - 1),
+              help="Builder workspace limit (overrides models.yaml).")
 @click.option("--opt-level", "optimization_level", type=click.IntRange(0, 5), help="Builder optimization level.")
 @click.option("--hardware-compat", "hardware_compatibility",
               type=click.Choice(["none", "ampere_plus", "same_compute_capability"]), help="Hardware compatibility.")
 @click.option("--version-compatible/--no-version-compatible", default=None, help="Version-compatible engines.")
 @click.option("--timing-cache/--no-timing-cache", default=None, help="Persist and reuse the timing cache.")
-@click.option("--aux-streams", "max_aux_streams", type=int, help="Maximum auxiliary streams.")
-@click.option("--lock-timeout", default=600.0, show_default=True, help="Seconds to wait for another build.")
+@click.option("--aux-streams", "max_aux_streams", type=click.IntRange(min=0), help="Maximum auxiliary streams.")
+@click.option("--lock-timeout", default=600.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for another build.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines of progress on stderr, a JSON summary on stdout.")
 @reports_errors
@@ -84,8 +91,15 @@ def build(spec_file: Path, repository: Path, models: tuple[str, ...], jobs: int,
     selected = project.select(models)
     options = BuildOptions(repository=repository, cache_dir=cache_dir, jobs=jobs, force=force, check=check_first,
                            keep_going=keep_going, lock_timeout=lock_timeout, overrides=overrides)
-    with BuildDisplay(display_mode(quiet, as_json), [m.name for m in selected]) as display:
-        report = build_project(selected, options, on_event=display.event)
+    mode = display_mode(quiet, as_json)
+    with BuildDisplay(mode, [m.name for m in selected]) as display:
+
+        def on_event(model: str, stage: str, detail: str) -> None:
+            if stage == "lock" and mode == "live":  # the live table has rows for models only
+                click.echo(f"{detail}", err=True)
+            display.event(model, stage, detail)
+
+        report = build_project(selected, options, on_event=on_event)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     for outcome in report.outcomes:
@@ -144,10 +158,14 @@ def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, re
 @click.option("--url", default=None, help="Server HOST:PORT (default localhost and the protocol's port).")
 @click.option("--protocol", type=click.Choice(["http", "grpc"]), default="http", show_default=True)
 @click.option("--model", "models", multiple=True, help="Verify only this model (repeatable).")
-@click.option("--samples", default=5, show_default=True, help="Generated samples per model (min, opt, max, random).")
-@click.option("--concurrency", default=1, show_default=True, help="Requests in flight at once.")
-@click.option("--timeout", default=30.0, show_default=True, help="Seconds per request.")
-@click.option("--wait", default=30.0, show_default=True, help="Seconds to wait for the server to be ready.")
+@click.option("--samples", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Generated samples per model (min, opt, max, random).")
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Requests in flight at once.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds per request.")
+@click.option("--wait", default=30.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for the server to be ready.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report here.")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
@@ -170,7 +188,10 @@ def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, .
     endpoint = Endpoint.parse(url, protocol, timeout)
     outcome = run_verify(project.select(models), endpoint, samples=samples, concurrency=concurrency,
                          seed=seed, wait=wait)
-    document = to_json(outcome.cases, {"url": endpoint.url, "protocol": protocol, "latency": outcome.latency})
+    document = to_json(outcome.cases, {"url": endpoint.url, "protocol": protocol, "latency": outcome.latency,
+                                       "problem": outcome.problem})
+    if outcome.problem:
+        click.echo(f"error: {outcome.problem}", err=True)
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(document + "\n", encoding="utf-8")
@@ -181,7 +202,7 @@ def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, .
     else:
         render_table(outcome.cases, f"trtrepo verify {spec_file} @ {endpoint.url} ({protocol})")
         for case in outcome.cases:
-            if case.error:
+            if case.error and case.error != outcome.problem:
                 click.echo(f"{case.model} [{case.case}]: {case.error}", err=True)
         for name, figures in outcome.latency.items():
             click.echo(f"{name}: {figures['requests']:.0f} requests, p50 {figures['p50_ms']:.1f} ms, "

@@ -2,6 +2,9 @@
 
 A model directory is built complete in a staging folder on the same filesystem and then swapped in
 with one rename, so a reader (Triton, ``serve``) or a crash sees either the old or the new model.
+Staging folders live in the cache folder when it shares the repository's filesystem: Triton takes
+every folder of a repository for a model, hidden or not, and refuses to start beside one that is
+not. Whatever a killed build leaves behind, the next build removes (or puts back) under the lock.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -17,9 +21,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from trtrepo.errors import RepositoryLockedError
+from trtrepo.errors import RepositoryError, RepositoryLockedError
 
 STAGING_PREFIX = ".trtrepo-staging-"
+OLD_PREFIX = ".trtrepo-old-"  # a replaced model directory, while the new one moves in
+PROBE_PREFIX = ".trtrepo-probe-"
 _RENAME_EXCHANGE = 2  # linux/fs.h
 
 
@@ -60,32 +66,112 @@ def staging_directory(parent: Path, label: str) -> Iterator[Path]:
 
 def publish_directory(stage: Path, target: Path) -> Path:
     """Put ``stage`` at ``target``; an existing ``target`` is replaced in one atomic step."""
-    if target.is_symlink():
-        raise OSError(f"refusing to replace symlink {target}")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise RepositoryError(f"refusing to replace {target}: it is a {'symlink' if target.is_symlink() else 'file'}, "
+                              "not a model folder trtrepo wrote; move it away and build again")
     if not target.exists():
         os.rename(stage, target)
+        _sync_directory(target.parent)
         return target
     if exchange(stage, target):
+        _sync_directory(target.parent)
         shutil.rmtree(stage)  # after the swap, stage holds the old model
         return target
-    # Fallback for filesystems without RENAME_EXCHANGE: a brief window with no model directory.
-    old = target.with_name(f"{STAGING_PREFIX}old-{target.name}-{uuid.uuid4().hex[:8]}")
+    # Fallback for filesystems without RENAME_EXCHANGE: a brief window with no model directory,
+    # which remove_stale_staging() closes again if the build dies inside it.
+    old = stage.parent / f"{OLD_PREFIX}{target.name}-{uuid.uuid4().hex[:8]}"
     os.rename(target, old)
     os.rename(stage, target)
+    _sync_directory(target.parent)
     shutil.rmtree(old)
     return target
 
 
-def remove_stale_staging(parent: Path) -> list[Path]:
-    """Delete staging folders left by an interrupted build; returns what was removed."""
+def _sync_directory(folder: Path) -> None:
+    """fsync a directory, so a rename in it survives a power cut (not needed against a kill)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_staging(parent: Path, repository: Path | None = None) -> list[Path]:
+    """Clear what an interrupted build left in ``parent``; returns what was removed.
+
+    A replaced model directory whose successor never arrived (a build killed between the two
+    renames of the fallback path) is moved back into ``repository`` instead: the old version is
+    complete, and better than none.
+    """
     removed: list[Path] = []
     if not parent.is_dir():
         return removed
+    repository = repository or parent
     for entry in parent.iterdir():
-        if entry.name.startswith(STAGING_PREFIX) and entry.is_dir() and not entry.is_symlink():
+        if entry.is_symlink() or not entry.name.startswith((STAGING_PREFIX, OLD_PREFIX, PROBE_PREFIX)):
+            continue
+        if entry.name.startswith(OLD_PREFIX) and entry.is_dir():
+            home = repository / entry.name[len(OLD_PREFIX):].rsplit("-", 1)[0]
+            if not home.exists() and not home.is_symlink():
+                os.rename(entry, home)
+                continue
+        if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
     return removed
+
+
+def staging_area_path(repository: Path, cache_dir: Path) -> Path:
+    """The cache folder that stages model directories for ``repository`` (one per repository)."""
+    return cache_dir / "staging" / hashlib.sha256(str(repository.resolve()).encode()).hexdigest()[:16]
+
+
+@contextmanager
+def staging_area(repository: Path, cache_dir: Path) -> Iterator[Path]:
+    """The folder to stage this repository's model directories in, cleared of stale leftovers.
+
+    A folder of ``cache_dir`` keyed by the repository's path, when a rename from there into the
+    repository works (same filesystem and mount); otherwise the repository itself. Hold the
+    repository lock around it: the leftovers of a live build must not be taken for stale ones.
+    """
+    area = staging_area_path(repository, cache_dir)
+    cache_created = not cache_dir.exists()
+    try:
+        area.mkdir(parents=True, exist_ok=True)
+        usable = not any(p.is_symlink() for p in (area, area.parent)) and _renames_between(area, repository)
+    except OSError:
+        usable = False
+    chosen = area if usable else repository
+    remove_stale_staging(repository)
+    if usable:
+        remove_stale_staging(area, repository)
+    try:
+        yield chosen
+    finally:
+        _remove_empty(area, area.parent, *([cache_dir] if cache_created else []))
+
+
+def _remove_empty(*folders: Path) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()  # fails, harmlessly, unless empty (another build may be staging there)
+        except OSError:
+            return
+
+
+def _renames_between(source: Path, target: Path) -> bool:
+    """True when a rename from ``source`` into ``target`` works (no EXDEV across mounts)."""
+    probe = source / f"{PROBE_PREFIX}{uuid.uuid4().hex[:8]}"
+    probe.touch()
+    try:
+        os.rename(probe, target / probe.name)
+    except OSError:
+        probe.unlink(missing_ok=True)
+        return False
+    (target / probe.name).unlink()
+    return True
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,13 +111,31 @@ def build_model(spec: ModelSpec, settings: BuildSettings | None = None,
 
 
 def with_node_context(line: str, origins: dict[str, Any]) -> str:
-    """A TensorRT error line with the FX node, op and source line of every layer it names."""
-    named = [(name, origin) for name, origin in origins.items() if name and name in line]
+    """A TensorRT error line with the FX node, op and source line of the layer it blames.
+
+    TensorRT writes ``<layer name>: <problem>`` (``IShuffleLayer relu/1: reshaping failed for
+    tensor: linear``), so a name followed by a colon wins over other names the line mentions.
+    """
+    named = [(name, origin) for name, origin in _with_layer_names(origins).items() if name and _mentions(line, name)]
     if not named:
         return line
-    name, origin = max(named, key=lambda item: len(item[0]))  # the most specific name mentioned
+    blamed = [item for item in named if _mentions(line, item[0] + ":")]
+    name, origin = max(blamed or named, key=lambda item: len(item[0]))  # the most specific name
     where = f" at {origin.source}" if origin.source else ""
     return f"{line}\n    (layer {name!r} comes from node {origin.node!r} ({origin.op}){where})"
+
+
+def _with_layer_names(origins: dict[str, Any]) -> dict[str, Any]:
+    """Tensor names plus the layer names they come from (``relu/1_output`` -> ``relu/1``)."""
+    names = dict(origins)
+    for name, origin in origins.items():
+        names.setdefault(re.sub(r"(_output|:\d+)$", "", name), origin)
+    return names
+
+
+def _mentions(line: str, name: str) -> bool:
+    """``name`` occurs in ``line`` as a whole name, not inside a longer one (``x`` in ``max``)."""
+    return re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w/])", line) is not None
 
 
 def weights_hash(program: ExportedProgram) -> str:

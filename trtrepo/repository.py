@@ -151,26 +151,31 @@ class BuiltModel:
 
 
 def existing_versions(model_dir: Path) -> list[int]:
-    """Version folders present in a model directory, ascending."""
-    if not model_dir.is_dir():
+    """Version folders present in a model directory, ascending (symlinks are not followed)."""
+    if not model_dir.is_dir() or model_dir.is_symlink():
         return []
-    return sorted(int(p.name) for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit())
+    return sorted(int(p.name) for p in model_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and p.name.isdigit() and p.name[0] != "0")
 
 
 def publish(repository: Path, built: BuiltModel, version_policy: str = "replace",
-            keep_versions: int = 1) -> tuple[Path, int]:
+            keep_versions: int = 1, staging: Path | None = None) -> tuple[Path, int]:
     """Write one model directory atomically: readers see the old model or the new one, never half.
 
     ``replace`` writes the spec's version; ``increment`` the next one after the newest present.
     Up to ``keep_versions`` versions stay (older plans are hard-linked, not copied), the rest go.
+    The directory is assembled in ``staging`` (default: the repository; see fsutil.staging_area).
     """
     repository.mkdir(parents=True, exist_ok=True)
     model_dir = repository / built.spec.name
+    if model_dir.is_symlink():
+        raise RepositoryError(f"refusing to publish model {built.spec.name!r}: {model_dir} is a symlink, and "
+                              "trtrepo never writes through links out of the repository; remove it")
     present = existing_versions(model_dir)
     version = built.spec.version if version_policy == "replace" else max(present + [built.spec.version - 1]) + 1
     keep = [v for v in present if v != version][-(keep_versions - 1):] if keep_versions > 1 else []
     record = {**built.record, "version": version, "kept_versions": keep}
-    with staging_directory(repository, built.spec.name) as stage:
+    with staging_directory(staging or repository, built.spec.name) as stage:
         for old in keep:
             _link_tree(model_dir / str(old), stage / str(old))
         version_dir = stage / str(version)

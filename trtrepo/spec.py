@@ -6,18 +6,18 @@ field path, before anything is built or written.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from trtrepo import spec_schema as rules
 from trtrepo.dtypes import DTYPES, DType, parse_dtype
 from trtrepo.errors import SpecError
+from trtrepo.spec_messages import describe, key_problems, model_label, suggest
+from trtrepo.spec_yaml import YamlProblem, load_yaml
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Project:
         known = {m.name: m for m in self.models}
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise SpecError(str(self.file), [f"no model named {n!r}{_suggest(n, known)}" for n in unknown])
+            raise SpecError(str(self.file), [f"no model named {n!r}{suggest(n, known)}" for n in unknown])
         return tuple(known[n] for n in names)
 
 
@@ -125,13 +125,14 @@ def load_project(path: str | Path) -> Project:
     except UnicodeDecodeError:
         raise SpecError(str(file), ["file is not UTF-8 text"]) from None
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SpecError(str(file), [f"not valid YAML: {_yaml_message(exc)}"]) from None
+        document = load_yaml(text)
+    except YamlProblem as exc:
+        raise SpecError(str(file), [str(exc)]) from None
     if not isinstance(document, dict):
         raise SpecError(str(file), ["top level must be a mapping with a 'models' list"])
     schema_errors = _schema_errors(document)
-    problems = [p for e in schema_errors for p in _describe(document, e)]
+    problems = list(key_problems(document, document, []))
+    problems += [p for e in schema_errors for p in describe(document, e)]
     problems += list(_semantic_problems(document, _broken_models(schema_errors)))
     if problems:
         raise SpecError(str(file), problems)
@@ -149,40 +150,8 @@ def merge_defaults(defaults: dict[str, Any], model: dict[str, Any]) -> dict[str,
     return merged
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-    problem = getattr(exc, "problem", None) or str(exc)
-    return f"{problem}{where}"
-
-
-def _suggest(word: str, candidates: Any) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _model_label(document: dict[str, Any], index: int) -> str:
-    models = document.get("models")
-    model = models[index] if isinstance(models, list) and index < len(models) else None
-    name = model.get("name") if isinstance(model, dict) else None
-    return f"model {name!r}" if isinstance(name, str) and name else f"models[{index}]"
-
-
-def _where(document: dict[str, Any], path: list[Any]) -> str:
-    """``model 'mlp': inputs[0].shape`` for a JSON path into the document."""
-    prefix = ""
-    if len(path) >= 2 and path[0] == "models" and isinstance(path[1], int):
-        prefix, path = _model_label(document, path[1]) + ": ", path[2:]
-    elif path and path[0] == "defaults":
-        prefix, path = "defaults: ", path[1:]
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return prefix + (text or "(top level)")
-
-
 def _schema_errors(document: dict[str, Any]) -> list[jsonschema.ValidationError]:
-    validator = jsonschema.Draft202012Validator(rules.SCHEMA)
+    validator = rules.VALIDATOR(rules.SCHEMA)
     return sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
 
 
@@ -202,47 +171,6 @@ def _broken_models(errors: list[jsonschema.ValidationError]) -> set[int] | None:
     return broken
 
 
-def _describe(document: dict[str, Any], error: jsonschema.ValidationError) -> Iterator[str]:
-    path = list(error.absolute_path)
-    where = _where(document, path)
-    if error.validator == "additionalProperties":
-        allowed = error.schema.get("properties", {})
-        for key in sorted(set(error.instance) - set(allowed)):
-            yield f"{_where(document, path + [key])}: unknown key{_suggest(str(key), allowed)}"
-    elif error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
-        yield f"{_where(document, path + [missing])}: required field is missing"
-    elif error.validator == "oneOf" and isinstance(error.instance, dict) and error.context:
-        # A mapping was meant as the mapping alternative: report what is wrong inside it.
-        inner = [e for e in error.context if e.validator not in ("type", "enum")] or list(error.context)
-        yield from _describe(document, jsonschema.exceptions.best_match(inner))
-    elif error.validator == "oneOf" and _is_dim_path(path):
-        yield (f"{where}: a dimension is a positive integer, 'batch', "
-               f"or a range {{min, opt, max}} (got {error.instance!r})")
-    elif error.validator == "oneOf":
-        yield f"{where}: must be true/false or a mapping (got {error.instance!r})"
-    elif error.validator == "enum":
-        yield f"{where}: must be one of {', '.join(map(str, error.validator_value))} (got {error.instance!r})"
-    else:
-        yield f"{where}: {_plain(error)}"
-
-
-def _is_dim_path(path: list[Any]) -> bool:
-    return len(path) >= 2 and path[-2] == "shape" and isinstance(path[-1], int)
-
-
-def _plain(error: jsonschema.ValidationError) -> str:
-    kinds = {"integer": "an integer", "string": "a string", "array": "a list", "object": "a mapping",
-             "number": "a number", "boolean": "true or false"}
-    if error.validator == "type":
-        return f"must be {kinds.get(str(error.validator_value), error.validator_value)} (got {error.instance!r})"
-    if error.validator == "minItems" and error.validator_value == 1:
-        return "must not be empty"
-    if error.validator == "minimum":
-        return f"must be at least {error.validator_value} (got {error.instance!r})"
-    return error.message
-
-
 def _semantic_problems(document: dict[str, Any], broken: set[int] | None) -> Iterator[str]:
     if broken is None:
         return
@@ -253,16 +181,23 @@ def _semantic_problems(document: dict[str, Any], broken: set[int] | None) -> Ite
             continue
         merged = merge_defaults(defaults, model)
         for path, message in _model_problems(merged):
-            yield f"{_model_label(document, index)}: {path}: {message}"
+            yield f"{model_label(document, index)}: {path}: {message}"
         name = model["name"]
-        if name in seen:
-            yield f"{_model_label(document, index)}: name: duplicate of models[{seen[name]}]"
-        seen.setdefault(name, index)
+        first = seen.get(name.casefold())
+        if first is not None and document["models"][first]["name"] == name:
+            yield f"{model_label(document, index)}: name: duplicate of models[{first}]"
+        elif first is not None:
+            yield (f"{model_label(document, index)}: name: differs from models[{first}] "
+                   f"({document['models'][first]['name']!r}) only in letter case: their folders would be "
+                   "one on case-insensitive file systems")
+        seen.setdefault(name.casefold(), index)
 
 
 def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
     if (why := rules.name_problem(model["name"])) is not None:
         yield "name", why
+    if (why := rules.source_problem(model["source"])) is not None:
+        yield "source", why
     for kind in ("inputs", "outputs"):
         names: set[str] = set()
         for i, tensor in enumerate(model[kind]):
@@ -273,7 +208,7 @@ def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
                 yield path + ".name", f"duplicate {kind[:-1]} name {tensor['name']!r}"
             names.add(tensor["name"])
             if "dtype" in tensor and parse_dtype(tensor["dtype"]) is None:
-                yield path + ".dtype", f"unknown dtype {tensor['dtype']!r}{_suggest(tensor['dtype'], DTYPES)}"
+                yield path + ".dtype", f"unknown dtype {tensor['dtype']!r}{suggest(tensor['dtype'], DTYPES)}"
             for j, dim in enumerate(tensor.get("shape", [])):
                 yield from rules.dim_problems(dim, f"{path}.shape[{j}]")
             yield from rules.range_problems(tensor, path)
@@ -357,7 +292,7 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
 def model_spec_from_record(spec_file: str | Path, raw: dict[str, Any]) -> ModelSpec:
     """Rebuild a ModelSpec from the merged mapping a build record stores (validated again)."""
     file = Path(spec_file)
-    problems = [p for e in _schema_errors({"models": [raw]}) for p in _describe({"models": [raw]}, e)]
+    problems = [p for e in _schema_errors({"models": [raw]}) for p in describe({"models": [raw]}, e)]
     problems += list(_semantic_problems({"models": [raw]}, set()))
     if problems:
         raise SpecError(f"{file} (as recorded)", problems)

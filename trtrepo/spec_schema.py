@@ -8,14 +8,24 @@ below, each returning the problems it finds as ``(field path, message)`` pairs.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-PRECISIONS = ["fp32", "fp16", "bf16"]
+import jsonschema
 
-_POSITIVE_INT = {"type": "integer", "minimum": 1}
+PRECISIONS = ["fp32", "fp16", "bf16"]
+INT32_MAX = 2**31 - 1  # Triton's config fields (batch sizes, counts, dims) are 32-bit
+INT64_MAX = 2**63 - 1
+
+_POSITIVE_INT = {"type": "integer", "minimum": 1, "maximum": INT32_MAX}
+_COUNT = {"type": "integer", "minimum": 0, "maximum": INT32_MAX}
+_IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_CAPABILITY = r"^SM[0-9]+$"
+PATTERN_HELP = {_IDENTIFIER: "letters, digits and '_', not starting with a digit",
+                _CAPABILITY: "SM followed by digits, e.g. SM89"}
 _DIM = {
     "oneOf": [
         _POSITIVE_INT,
@@ -28,7 +38,7 @@ _DIM = {
                 "min": _POSITIVE_INT,
                 "opt": _POSITIVE_INT,
                 "max": _POSITIVE_INT,
-                "name": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                "name": {"type": "string", "pattern": _IDENTIFIER},
             },
         },
     ]
@@ -62,7 +72,7 @@ _DYNAMIC_BATCHING = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "max_queue_delay_microseconds": {"type": "integer", "minimum": 0},
+                "max_queue_delay_microseconds": {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
                 "preferred_batch_size": {"type": "array", "items": _POSITIVE_INT},
             },
         },
@@ -77,17 +87,17 @@ _BUILD = {
         "hardware_compatibility": {"type": "string", "enum": ["none", "ampere_plus", "same_compute_capability"]},
         "version_compatible": {"type": "boolean"},
         "timing_cache": {"type": "boolean"},
-        "max_aux_streams": {"type": "integer", "minimum": 0},
-        "compute_capabilities": {"type": "array", "items": {"type": "string", "pattern": r"^SM[0-9]+$"}},
+        "max_aux_streams": _COUNT,
+        "compute_capabilities": {"type": "array", "items": {"type": "string", "pattern": _CAPABILITY}},
     },
 }
 # Settings allowed both in `defaults` and per model; a model's own value wins.
 SHARED_SETTINGS: dict[str, Any] = {
     "precision": {"type": "string", "enum": PRECISIONS},
-    "max_batch_size": {"type": "integer", "minimum": 0},
+    "max_batch_size": _COUNT,
     "dynamic_batching": _DYNAMIC_BATCHING,
     "instance_count": _POSITIVE_INT,
-    "version": _POSITIVE_INT,
+    "version": {"type": "integer", "minimum": 1, "maximum": INT64_MAX},  # a folder name; Triton reads int64
     "tolerance": _TOLERANCE,
     # precision overrides for low-precision engines: {"aten._softmax.default": fp16}, {"linear_3": fp32}
     "op_precision": {"type": "object", "additionalProperties": {"type": "string", "enum": PRECISIONS}},
@@ -149,6 +159,17 @@ SCHEMA: dict[str, Any] = {
 
 Problem = tuple[str, str]  # (field path, message)
 
+VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many({
+        # YAML reads `8.0` as a float, which JSON Schema would accept as an integer, and trtrepo
+        # would then compute shapes with floats; a number must also be finite (`.nan`, `.inf`).
+        "integer": lambda _, value: isinstance(value, int) and not isinstance(value, bool),
+        "number": lambda _, value: (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                    and math.isfinite(value)),
+    }),
+)
+
 # Triton model and tensor names become directory names and protobuf strings: keep them to a
 # portable, unambiguous alphabet so no name can escape the repository or look like another.
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
@@ -156,17 +177,41 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` is unsafe as a model or tensor name, or None when it is fine."""
+    allowed = "names may only use ASCII letters, digits, '_', '-' and '.'"
     if not name:
         return "must not be empty"
-    if any(unicodedata.category(c).startswith("C") for c in name):
-        return "must not contain control or invisible characters"
+    hidden = next((c for c in name if unicodedata.category(c).startswith("C")), None)
+    if hidden is not None:
+        return f"must not contain control or invisible characters (found {_describe_char(hidden)})"
     if "/" in name or "\\" in name or ".." in name:
         return "must not contain path separators or '..'"
-    if name.startswith("."):
-        return "must not start with '.'"
-    if not _SAFE_NAME.match(name):
-        return "may only use ASCII letters, digits, '_', '-' and '.' (at most 128 characters)"
-    return None
+    if name.startswith((".", "-")):
+        return f"must not start with {name[0]!r}"
+    if len(name) > 128:
+        return f"must be at most 128 characters (has {len(name)})"
+    if _SAFE_NAME.match(name):
+        return None
+    bad = next(c for c in name if not _SAFE_CHAR.match(c))
+    if ord(bad) > 127:
+        return f"contains {_describe_char(bad)}, which is not ASCII even if it looks like it; {allowed}"
+    return f"contains {bad!r}; {allowed}"
+
+
+def _describe_char(char: str) -> str:
+    return f"{char!r} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed character')})"
+
+
+_SAFE_CHAR = re.compile(r"[A-Za-z0-9_.\-]")
+
+
+def source_problem(source: str) -> str | None:
+    """Why ``source`` is neither ``package.module:callable`` nor a ``.pt2`` file, or None."""
+    if source.endswith(".pt2"):
+        return None
+    module, sep, attr = source.partition(":")
+    if sep and attr.isidentifier() and all(part.isidentifier() for part in module.split(".")):
+        return None
+    return f"must be 'package.module:callable' or a '.pt2' file (got {source!r})"
 
 
 def dim_problems(dim: Any, path: str) -> Iterator[Problem]:
@@ -237,11 +282,24 @@ def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int]]
                 yield path, f"range {rng['min']}..{rng['max']} leaves the declared range {lo}..{hi}"
     batch = model.get("max_batch_size", 0)
     if batch and "batch" in declared:
-        covered: set[int] = set()
-        for profile in profiles:
-            rng = profile.get("batch", {"min": declared["batch"][0], "max": declared["batch"][1]})
-            covered.update(range(rng["min"], rng["max"] + 1))
-        missing = [b for b in range(1, batch + 1) if b not in covered]
+        spans = [(p["batch"]["min"], p["batch"]["max"]) if "batch" in p else declared["batch"] for p in profiles]
+        missing = _first_gap(spans, 1, batch)
         if missing:
-            yield "profiles", (f"batch sizes {missing[0]}..{missing[-1]} fit no profile, but max_batch_size is "
+            yield "profiles", (f"batch sizes {missing[0]}..{missing[1]} fit no profile, but max_batch_size is "
                                f"{batch}: Triton would send batches no profile accepts")
+
+
+def _first_gap(spans: list[tuple[int, int]], low: int, high: int) -> tuple[int, int] | None:
+    """The first run of integers in [low, high] no (min, max) span covers (None when all are).
+
+    Intervals, not sets of sizes: max_batch_size may be in the millions.
+    """
+    reached = low - 1
+    for start, end in sorted(spans):
+        if start > reached + 1:
+            break
+        reached = max(reached, end)
+    if reached >= high:
+        return None
+    later = [start for start, _ in spans if start > reached + 1]
+    return reached + 1, min([high, *(start - 1 for start in later)])

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import EXAMPLES
 from trtrepo.build import BuildOptions, build_project
 from trtrepo.serve import TritonServer
-from trtrepo.serve.derived import derive_repository
+from trtrepo.serve.derived import SNAPSHOT_DIR, derive_repository
 from trtrepo.spec import load_project
 
 WRONG_WEIGHTS = """
@@ -64,12 +64,12 @@ def server(tmp_path_factory):
     assert build_project(load_project(perturbed).models, BuildOptions(repo)).exit_code == 0
     low = _yaml_beside_examples(tmp, "low", LOW_PRECISION_IO)
     assert build_project(load_project(low).models, BuildOptions(repo)).exit_code == 0
-    # A model that cannot load: its stored program is missing.
+    # A model that cannot load: its stored program is missing (from the snapshot serve loads).
     shutil.copytree(repo / "mlp", repo / "broken")
     config = (repo / "broken" / "config.pbtxt").read_text().replace('name: "mlp"', 'name: "broken"')
     (repo / "broken" / "config.pbtxt").write_text(config)
     derive_repository(repo, tmp / "derived", "reference")
-    (repo / "broken" / "program.pt2").unlink()
+    (tmp / "derived" / "broken" / SNAPSHOT_DIR / "program.pt2").unlink()
     with TritonServer(tmp / "derived", http_port=0, grpc_port=0, metrics_port=0,
                       log_file=tmp / "triton.log", require_all_models=False) as running:
         running.tmp = tmp

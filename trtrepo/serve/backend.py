@@ -29,6 +29,7 @@ SOURCE_PARAMETER = "trtrepo_source_model_dir"
 
 def reference_runner(model_dir: Path) -> Runner:
     """Rebuild the network from the stored program and execute it with the reference interpreter."""
+    from trtrepo.capture import load_program
     from trtrepo.convert.interpreter import convert_program
     from trtrepo.engine import new_builder, new_network
     from trtrepo.lower import lower
@@ -39,7 +40,7 @@ def reference_runner(model_dir: Path) -> Runner:
 
     record = read_record(model_dir)
     spec = model_spec_from_record(record["spec_file"], record["spec"])
-    program = lower(torch.export.load(str(model_dir / PROGRAM_FILE)), model=spec.name)
+    program = lower(load_program(model_dir / PROGRAM_FILE), model=spec.name)
     builder = new_builder()
     network = new_network(builder)
     result = convert_program(program, spec, network, conversion_settings(spec))

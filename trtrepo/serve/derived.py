@@ -3,11 +3,14 @@
 The pip-installed Triton has no TensorRT backend, so each production model (``platform:
 "tensorrt_plan"``) gets a twin that keeps its names, data types, dims and batching but runs through
 the Python backend — with the TensorRT runtime where an engine can run, else with the reference
-interpreter. The production repository is only read, never modified.
+interpreter. The production repository is only read, never modified: each model is first
+snapshotted (hard links where possible) from one opened directory, so a build publishing at the
+same moment leaves the served model wholly old or wholly new, never a mix.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,9 @@ from trtrepo.serve.backend import MODE_PARAMETER, SOURCE_PARAMETER
 from trtrepo.serve.preamble import python_backend_preamble
 
 MODES = ("tensorrt", "reference")
+MARKER_FILE = ".trtrepo-derived"  # marks a folder derive_repository may clear and rewrite
+SNAPSHOT_DIR = "trtrepo-source"  # inside each served model: not a number, so Triton ignores it
+_SNAPSHOT_ATTEMPTS = 5
 
 
 def engine_can_run() -> bool:
@@ -70,26 +76,47 @@ def model_directories(repository: Path) -> list[Path]:
 
 def derive_repository(repository: Path, target: Path, mode: str) -> list[DerivedModel]:
     """Write the Python-backend twin of every model of ``repository`` into ``target`` (replaced)."""
-    if target.exists():
-        shutil.rmtree(target)
+    _clear_target(target, repository)
     target.mkdir(parents=True)
-    models = []
-    for model_dir in model_directories(repository):
-        models.append(_derive_model(model_dir.resolve(), target, mode))
-    return models
+    (target / MARKER_FILE).write_text(f"derived by trtrepo {__version__} from {repository.resolve()}\n")
+    return [_derive_model(model_dir, target, mode) for model_dir in model_directories(repository)]
+
+
+def _clear_target(target: Path, repository: Path) -> None:
+    """Remove an earlier derived repository; refuse anything else (never delete the user's files)."""
+    source, resolved = repository.resolve(), target.resolve()
+    if resolved == source or resolved.is_relative_to(source) or source.is_relative_to(resolved):
+        raise ServeError(f"serve would write its derived repository to {target}, which overlaps the model "
+                         f"repository {repository}: choose another --workdir")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise ServeError(f"{target} is a {'symlink' if target.is_symlink() else 'file'}; choose another --workdir")
+    if not target.exists():
+        return
+    if not (target / MARKER_FILE).is_file() and not _looks_derived(target):
+        raise ServeError(f"{target} exists and was not written by `trtrepo serve`; refusing to delete it "
+                         "(choose another --workdir, or remove it yourself)")
+    shutil.rmtree(target)
+
+
+def _looks_derived(folder: Path) -> bool:
+    """A derived repository of an older trtrepo (no marker file): every entry a derived model."""
+    return all(entry.is_dir() and (entry / CONFIG_FILE).is_file()
+               and (entry / CONFIG_FILE).read_text(errors="replace").startswith("# Derived by trtrepo")
+               for entry in folder.iterdir())
 
 
 def _derive_model(model_dir: Path, target: Path, mode: str) -> DerivedModel:
-    if not (model_dir / RECORD_FILE).is_file() or (mode == "reference" and not (model_dir / PROGRAM_FILE).is_file()):
+    out_dir = target / model_dir.name
+    out_dir.mkdir()
+    source = snapshot_model(model_dir, out_dir / SNAPSHOT_DIR)
+    if not (source / RECORD_FILE).is_file() or (mode == "reference" and not (source / PROGRAM_FILE).is_file()):
         raise ServeError(f"{model_dir} was not built by this trtrepo (no {RECORD_FILE} or {PROGRAM_FILE}): "
                          "rebuild it with `trtrepo build`")
-    config = read_config(model_dir)
-    versions = tuple(sorted((p.name for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()), key=int))
+    config = read_config(source)
+    versions = tuple(sorted((p.name for p in source.iterdir() if p.is_dir() and p.name.isdigit()), key=int))
     if not versions:
         raise ServeError(f"{model_dir} has no version folder with a model.plan")
-    served = derived_config(config, model_dir, mode)
-    out_dir = target / config.name
-    out_dir.mkdir()
+    served = derived_config(config, source.resolve(), mode, origin=model_dir.resolve())
     (out_dir / CONFIG_FILE).write_text(served, encoding="utf-8")
     model_py = _render_model_py(config.name, mode)
     for version in versions:
@@ -98,8 +125,58 @@ def _derive_model(model_dir: Path, target: Path, mode: str) -> DerivedModel:
     return DerivedModel(config.name, versions, model_dir)
 
 
-def derived_config(config: model_config_pb2.ModelConfig, model_dir: Path, mode: str) -> str:
-    """The production config with the Python backend in place of the plan; I/O and batching kept."""
+def snapshot_model(model_dir: Path, snapshot: Path) -> Path:
+    """Copy ``model_dir`` (hard links where possible) as it was at one instant; returns ``snapshot``.
+
+    Everything is read through one open descriptor of the directory, and trtrepo publishes by
+    swapping whole directories, so the copy holds one version; if a build swapped the directory
+    while we read, the copy is redone from the new one.
+    """
+    for _ in range(_SNAPSHOT_ATTEMPTS):
+        shutil.rmtree(snapshot, ignore_errors=True)
+        try:
+            fd = os.open(model_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise ServeError(f"cannot read model folder {model_dir}: {exc.strerror}") from None
+        try:
+            _copy_tree(fd, snapshot)
+            if os.stat(model_dir, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
+                return snapshot
+        except FileNotFoundError:
+            pass  # a build removed the old directory while we read it: copy the new one
+        finally:
+            os.close(fd)
+    raise ServeError(f"{model_dir} kept changing while it was read ({_SNAPSHOT_ATTEMPTS} tries): "
+                     "is a build publishing in a loop?")
+
+
+def _copy_tree(dir_fd: int, target: Path) -> None:
+    """Copy the directory open as ``dir_fd`` to ``target``; symlinks are skipped, never followed."""
+    target.mkdir()
+    for entry in os.scandir(dir_fd):
+        if entry.is_dir(follow_symlinks=False):
+            sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+            try:
+                _copy_tree(sub, target / entry.name)
+            finally:
+                os.close(sub)
+        elif entry.is_file(follow_symlinks=False):
+            try:
+                os.link(entry.name, target / entry.name, src_dir_fd=dir_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                raise  # removed by a publish under way: snapshot_model starts again
+            except OSError:  # another filesystem, or no hard links: copy the bytes
+                source = os.open(entry.name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+                with open(source, "rb") as src, open(target / entry.name, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def derived_config(config: model_config_pb2.ModelConfig, model_dir: Path, mode: str,
+                   origin: Path | None = None) -> str:
+    """The production config with the Python backend in place of the plan; I/O and batching kept.
+
+    ``model_dir`` is the folder the backend loads from (the snapshot); ``origin`` the production one.
+    """
     served = model_config_pb2.ModelConfig()
     served.CopyFrom(config)
     served.ClearField("platform")
@@ -110,9 +187,9 @@ def derived_config(config: model_config_pb2.ModelConfig, model_dir: Path, mode: 
         group.kind = group.KIND_GPU if mode == "tensorrt" else group.KIND_CPU
     served.parameters[MODE_PARAMETER].string_value = mode
     served.parameters[SOURCE_PARAMETER].string_value = str(model_dir)
-    text = f"# Derived by trtrepo {__version__} `serve` from {model_dir / CONFIG_FILE}\n" \
+    text = f"# Derived by trtrepo {__version__} `serve` from {(origin or model_dir) / CONFIG_FILE}\n" \
            + text_format.MessageToString(served)
-    parse_config(text, f"derived config of {model_dir.name}")
+    parse_config(text, f"derived config of {(origin or model_dir).name}")
     return text
 
 

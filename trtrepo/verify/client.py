@@ -21,11 +21,16 @@ DEFAULT_PORTS = {"http": 8000, "grpc": 8001}
 
 
 class RequestError(Exception):
-    """A request failed; ``transient`` says whether trying again could help."""
+    """A request failed; ``transient`` says whether trying again could help.
 
-    def __init__(self, message: str, transient: bool):
+    ``timed_out``: the server did not answer in time. Such a request is not retried: the server
+    is busy or hung, and asking again would only multiply the wait.
+    """
+
+    def __init__(self, message: str, transient: bool, timed_out: bool = False):
         super().__init__(message)
         self.transient = transient
+        self.timed_out = timed_out
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,10 @@ class TritonClient:
                 return fn(self._client(), *args, **kwargs)
             except Exception as exc:  # tritonclient raises several unrelated types
                 error = _classify(exc)
+                if error.timed_out:
+                    self._local.client = None  # the late answer must not reach the next request
+                    raise RequestError(f"{what}: no answer within {self.endpoint.timeout:g} s (--timeout): {error}",
+                                       True, True) from None
                 if not error.transient or attempt == self.endpoint.retries:
                     raise RequestError(f"{what}: {error}", error.transient) from None
                 self._local.client = None  # a broken connection is not reused
@@ -87,18 +96,22 @@ class TritonClient:
 
     # ---- health --------------------------------------------------------------------------
 
+    def _deadline(self) -> dict[str, float]:
+        """Per-call timeout keywords: gRPC calls take one each; HTTP has it on the connection."""
+        return {"client_timeout": self.endpoint.timeout} if self.endpoint.protocol == "grpc" else {}
+
     def is_ready(self) -> bool:
         """Server live and ready (False rather than an error while it cannot be reached)."""
         try:
             client = self._client()
-            return bool(client.is_server_live() and client.is_server_ready())
+            return bool(client.is_server_live(**self._deadline()) and client.is_server_ready(**self._deadline()))
         except Exception:
             self._local.client = None
             return False
 
     def model_ready(self, name: str) -> bool:
         """Whether the server reports the model ready."""
-        return bool(self._call(f"model {name!r} readiness", lambda c: c.is_model_ready(name)))
+        return bool(self._call(f"model {name!r} readiness", lambda c: c.is_model_ready(name, **self._deadline())))
 
     def wait_until_ready(self, timeout: float) -> bool:
         """Poll until the server is live and ready, at most ``timeout`` seconds."""
@@ -117,7 +130,8 @@ class TritonClient:
         if self.endpoint.protocol == "http":
             raw = self._call(f"model {name!r} metadata", lambda c: c.get_model_metadata(name))
         else:
-            raw = self._call(f"model {name!r} metadata", lambda c: c.get_model_metadata(name, as_json=True))
+            raw = self._call(f"model {name!r} metadata",
+                             lambda c: c.get_model_metadata(name, as_json=True, **self._deadline()))
         return {kind: [{"name": t["name"], "datatype": t["datatype"], "shape": [int(d) for d in t.get("shape", [])]}
                        for t in raw.get(kind, [])] for kind in ("inputs", "outputs")}
 
@@ -126,7 +140,8 @@ class TritonClient:
         if self.endpoint.protocol == "http":
             raw = self._call(f"model {name!r} config", lambda c: c.get_model_config(name))
         else:
-            raw = self._call(f"model {name!r} config", lambda c: c.get_model_config(name, as_json=True))["config"]
+            raw = self._call(f"model {name!r} config",
+                             lambda c: c.get_model_config(name, as_json=True, **self._deadline()))["config"]
         tensors = {kind: [{"name": t["name"], "data_type": t.get("data_type", "TYPE_INVALID"),
                            "dims": [int(d) for d in t.get("dims", [])]} for t in raw.get(kind, [])]
                    for kind in ("input", "output")}
@@ -165,6 +180,7 @@ def _wire_type(array: np.ndarray) -> str:
     return str(np_to_triton_dtype(array.dtype))
 
 
+_TIMEOUT_WORDS = ("timed out", "timeout", "deadline")
 _TRANSIENT_WORDS = ("unavailable", "connection", "timed out", "timeout", "deadline", "reset", "refused",
                     "broken pipe", "temporarily")
 
@@ -175,8 +191,9 @@ def _classify(exc: Exception) -> RequestError:
     status = exc.status() if hasattr(exc, "status") and callable(exc.status) else ""
     text = f"{message} ({status})" if status else (message or type(exc).__name__)
     lowered = f"{text} {type(exc).__name__}".lower()
+    timed_out = isinstance(exc, TimeoutError) or any(w in lowered for w in _TIMEOUT_WORDS)
     transient = isinstance(exc, (ConnectionError, TimeoutError, OSError)) or any(w in lowered for w in _TRANSIENT_WORDS)
-    return RequestError(text, transient)
+    return RequestError(text, transient or timed_out, timed_out)
 
 
 def served_dtype_name(wire: str) -> str:

@@ -1,7 +1,9 @@
 """Run verify: readiness, the served contract, inference, comparison, latency.
 
-One model's failure or absence never stops the others. Exit codes: 0 all passed, 1 a comparison
-or contract failed, 2 the server or a model could not be reached (or a usage error).
+One model's failure or absence never stops the others: a server that dies, hangs or unloads a
+model mid-run turns into one reported case per affected request, and the report is complete.
+Exit codes: 0 all passed, 1 a comparison or contract failed, 2 the server or a model could not be
+reached (or a usage error).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 from trtrepo.check import eager_model, eager_outputs, output_tolerances
 from trtrepo.compare import CaseResult, compare_outputs
 from trtrepo.dtypes import from_numpy, to_numpy
-from trtrepo.errors import TrtrepoError, VerifyError
+from trtrepo.errors import TrtrepoError
 from trtrepo.spec import ModelSpec
 from trtrepo.verify.client import Endpoint, RequestError, TritonClient
 from trtrepo.verify.contract import contract_mismatches
@@ -25,35 +27,43 @@ from trtrepo.verify.samples import Sample, generated_samples, user_samples
 
 UNAVAILABLE = "unavailable"  # details["category"] of cases that could not reach the server/model
 CONTRACT = "contract"
+INTERNAL = "error"  # verify itself failed on this model (a bug, or a model whose eager run fails)
 
 
 @dataclass
 class VerifyReport:
-    """All cases of a run, plus latency figures per model."""
+    """All cases of a run, plus latency figures per model; ``problem`` when no model could run."""
 
     endpoint: Endpoint
     cases: list[CaseResult] = field(default_factory=list)
     latency: dict[str, dict[str, float]] = field(default_factory=dict)
+    problem: str = ""
 
     @property
     def exit_code(self) -> int:
         """0 all passed, 1 a comparison/contract failed, 2 something could not be reached."""
-        if any(c.details.get("category") == UNAVAILABLE for c in self.cases):
+        if self.problem or any(c.details.get("category") in (UNAVAILABLE, INTERNAL) for c in self.cases):
             return 2
         return 0 if self.cases and all(c.passed for c in self.cases) else 1
 
 
 def verify(models: tuple[ModelSpec, ...], endpoint: Endpoint, samples: int = 5, concurrency: int = 1,
            seed: int = 0, wait: float = 30.0) -> VerifyReport:
-    """Verify every model against the server at ``endpoint``."""
+    """Verify every model against the server at ``endpoint``; never raises for a server problem."""
     client = TritonClient(endpoint)
+    report = VerifyReport(endpoint)
     if not client.wait_until_ready(wait):
-        raise VerifyError(f"Triton server at {endpoint.url} ({endpoint.protocol}) is not live and ready after "
+        report.problem = (f"Triton server at {endpoint.url} ({endpoint.protocol}) is not live and ready after "
                           f"{wait:g} s: is it running (`trtrepo serve REPO`), and is this the "
                           f"{endpoint.protocol.upper()} port?")
-    report = VerifyReport(endpoint)
+        report.cases = [_unavailable(spec, "ready", report.problem) for spec in models]
+        return report
     for spec in models:
-        cases, latency = verify_model(client, spec, samples, concurrency, seed)
+        try:
+            cases, latency = verify_model(client, spec, samples, concurrency, seed)
+        except Exception as exc:  # one model's surprise must not cost the others their results
+            cases, latency = [CaseResult(spec.name, "verify", error=f"{type(exc).__name__}: {exc}",
+                                         details={"category": INTERNAL})], {}
         report.cases += cases
         if latency:
             report.latency[spec.name] = latency

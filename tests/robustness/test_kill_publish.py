@@ -1,0 +1,192 @@
+"""SIGKILL a real `trtrepo build` at random moments: every model stays at a complete version.
+
+Each round changes the weights (``args.seed``) of both models, starts `trtrepo build` as a child
+process and SIGKILLs it: half the rounds at a random moment of the whole build, a quarter at a random
+moment of the publish step (just after the build announces it writes the first model), a quarter
+the moment the first model's new version appears (the second may be mid-publish). After every
+kill each model must be at its old complete version or its new complete version: its config parses
+with Triton's ModelConfig schema, its plan and program match the hashes of its build record, and the
+record's weights are the old or the new ones. A final normal build must succeed and clear the
+staging leftovers of the killed ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.conftest import EXAMPLES
+from trtrepo.fsutil import STAGING_PREFIX, staging_area_path
+from trtrepo.repository import PLAN_FILE, PROGRAM_FILE, read_config, read_record
+
+KILLS = 20
+SEED = 7
+SPEC = """
+defaults:
+  instance_count: 1
+models:
+  - name: mlp
+    source: models.mlp:build
+    args: {{features: 16, hidden: 64, classes: 10, seed: {seed}}}
+    max_batch_size: 8
+    inputs: [{{name: features, dtype: fp32, shape: [batch, 16]}}]
+    outputs: [{{name: logits}}]
+  - name: tiny
+    source: models.mlp:build
+    args: {{features: 4, hidden: 8, classes: 2, seed: {seed}}}
+    inputs: [{{name: x, dtype: fp32, shape: [2, 4]}}]
+    outputs: [{{name: y}}]
+"""
+MODELS = ("mlp", "tiny")
+
+
+class Build:
+    """`trtrepo build --json` in a child process; its progress events arrive on a queue."""
+
+    def __init__(self, folder: Path, repo: Path, cache: Path, *options: str):
+        command = [sys.executable, "-m", "trtrepo", "build", str(folder / "models.yaml"), "--repo", str(repo),
+                   "--cache-dir", str(cache), "--json", *options]
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                        cwd=folder, start_new_session=True)
+        self.events: queue.Queue[dict] = queue.Queue()
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+            if line.startswith("{"):
+                now = time.monotonic()
+                self.events.put({**json.loads(line), "at": now - self.started, "clock": now})
+
+    @property
+    def stderr_text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, stage: str, timeout: float = 120) -> bool:
+        """Block until an event of ``stage`` arrives; False if the build ended first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.events.get(timeout=0.05)["stage"] == stage:
+                    return True
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    return False
+        raise AssertionError(f"no {stage!r} event within {timeout} s")
+
+    def kill(self) -> bool:
+        """SIGKILL the build's process group; True if it was still running."""
+        running = self.process.poll() is None
+        if running:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(60)
+        return running
+
+    def finish(self) -> tuple[int, list[dict]]:
+        code = self.process.wait(300)
+        self.reader.join(10)
+        events = []
+        while not self.events.empty():
+            events.append(self.events.get())
+        return code, events
+
+
+def check_repository(repo: Path, allowed_seeds: dict[str, set[int]]) -> dict[str, int]:
+    """Every model complete and self-consistent, at one of the allowed versions; returns their seeds."""
+    assert sorted(p.name for p in repo.iterdir()) == sorted(MODELS), "only model folders: no staging, no debris"
+    seeds = {}
+    for name in MODELS:
+        model_dir = repo / name
+        config = read_config(model_dir)  # Triton's ModelConfig schema
+        record = read_record(model_dir)
+        assert config.name == record["model"] == name
+        plan = (model_dir / str(record["version"]) / PLAN_FILE).read_bytes()
+        assert hashlib.sha256(plan).hexdigest() == record["plan_sha256"], f"{name}: plan does not match its record"
+        program = (model_dir / PROGRAM_FILE).read_bytes()
+        assert hashlib.sha256(program).hexdigest() == record["hashes"]["program"], f"{name}: program does not match"
+        assert config.instance_group[0].count == record["spec"]["instance_count"]
+        seeds[name] = record["spec"]["args"]["seed"]
+        assert seeds[name] in allowed_seeds[name], f"{name}: seed {seeds[name]}, expected one of {allowed_seeds[name]}"
+    return seeds
+
+
+def wait_until_published(model_dir: Path, seed: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if json.loads((model_dir / "trtrepo.json").read_text())["spec"]["args"]["seed"] == seed:
+                return
+        except (OSError, ValueError):
+            pass  # between the two renames of a publish, or read while replaced
+        time.sleep(0.001)
+    raise AssertionError(f"{model_dir.name} was not published within {timeout} s")
+
+
+def write_spec(folder: Path, seed: int) -> None:
+    (folder / "models.yaml").write_text(SPEC.format(seed=seed))
+
+
+def test_builds_killed_at_random_moments_leave_complete_models(tmp_path):
+    folder = tmp_path / "project"
+    shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    rng = random.Random(SEED)
+
+    write_spec(folder, 0)
+    code, events = Build(folder, repo, cache).finish()
+    assert code == 0, events
+    whole_build = max(e["at"] for e in events)  # as this process saw it, interpreter start included
+    # By the build's own clock ("t"): lines reach us in bursts, so our receipt times would say ~0.
+    first_write = min(e["t"] for e in events if e["stage"] == "write")
+    publish_window = max(3 * (max(e["t"] for e in events if e["stage"] == "done") - first_write), 0.01)
+    current = check_repository(repo, {name: {0} for name in MODELS})
+
+    kills, outcomes = 0, []
+    for round_ in range(1, 3 * KILLS):
+        if kills >= KILLS:
+            break
+        write_spec(folder, round_)
+        build = Build(folder, repo, cache)
+        if round_ % 2:  # anywhere in the build, from interpreter start to the last rename
+            time.sleep(rng.uniform(0, whole_build * 1.1))
+            where = "anywhere"
+        elif round_ % 4:  # inside the publish step
+            build.wait_for("write")
+            time.sleep(rng.uniform(0, publish_window))
+            where = "publishing"
+        else:  # the moment the first model is published, while the second one may still be going
+            wait_until_published(repo / MODELS[0], round_)
+            where = "publishing"
+        killed = build.kill()
+        kills += killed
+        allowed = {name: {current[name], round_} for name in MODELS}
+        current = check_repository(repo, allowed)
+        outcomes.append((where, killed, tuple(current[name] == round_ for name in MODELS)))
+    assert kills >= KILLS, outcomes
+    # Some kills landed inside the publish step, or after it: a model was left at its new version.
+    assert any(where == "publishing" and any(new) for where, _, new in outcomes), outcomes
+
+    area = staging_area_path(repo, cache)
+    stale = area / f"{STAGING_PREFIX}mlp-deadbeef"
+    (stale / "1").mkdir(parents=True, exist_ok=True)
+    (stale / "1" / PLAN_FILE).write_bytes(b"half-written")
+    write_spec(folder, 1000)
+    code, events = Build(folder, repo, cache).finish()
+    assert code == 0, events
+    check_repository(repo, {name: {1000} for name in MODELS})
+    assert not stale.exists()
+    assert not (cache / "staging").exists(), f"staging left: {list((cache / 'staging').rglob('*'))}"
