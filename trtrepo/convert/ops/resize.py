@@ -88,21 +88,12 @@ def _scale_factors(bound: dict[str, Any], spatial: int) -> list[float] | None:
     return list(scales) * spatial if len(scales) == 1 else list(scales)
 
 
-@converter(*NEAREST, validators=VALIDATORS)
-def upsample_nearest(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+@converter(*NEAREST, *INTERPOLATING, validators=VALIDATORS)
+def upsample_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    """Every upsample overload; only the interpolating ones have ``align_corners``."""
     bound = schema_args(target, args, kwargs)
     tensor = bound["input"] if "input" in bound else bound["self"]
     mode, spatial = MODES[target]
     size = bound["output_size"]
     return upsample(ctx, tensor=ctx.as_tensor(tensor), mode=mode, output_size=None if size is None else list(size),
-                    scale_factors=_scale_factors(bound, spatial))
-
-
-@converter(*INTERPOLATING, validators=VALIDATORS)
-def upsample_interpolating(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    bound = schema_args(target, args, kwargs)
-    tensor = bound["input"] if "input" in bound else bound["self"]
-    mode, spatial = MODES[target]
-    size = bound["output_size"]
-    return upsample(ctx, tensor=ctx.as_tensor(tensor), mode=mode, output_size=None if size is None else list(size),
-                    scale_factors=_scale_factors(bound, spatial), align_corners=bool(bound["align_corners"]))
+                    scale_factors=_scale_factors(bound, spatial), align_corners=bool(bound.get("align_corners")))
