@@ -103,6 +103,16 @@ def converter(
     return register
 
 
+def arg(args: Any, kwargs: Any, index: int, name: str, default: Any = None) -> Any:
+    """Argument ``index`` of an ATen call, given positionally or as keyword ``name``, else ``default``.
+
+    Shims use it to unpack arguments with the ATen schema's defaults.
+    """
+    if len(args) > index:
+        return args[index]
+    return kwargs.get(name, default)
+
+
 def target_name(target: Any) -> str:
     """A readable op name: ``aten.relu.default`` or ``operator.getitem``."""
     if isinstance(target, torch._ops.OpOverload):

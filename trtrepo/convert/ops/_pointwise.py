@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.fx
 
-from trtrepo.convert.registry import Validator
+from trtrepo.convert.registry import Validator, arg
 from trtrepo.convert.validators import is_constant
 
 # dtypes no TensorRT layer computes in: float64 and complex do not exist, int8 is a quantized type,
@@ -17,12 +17,6 @@ _NO_COMPUTE = {
     torch.int8: "int8", torch.uint8: "uint8", torch.int16: "int16",
 }
 
-
-def arg(args: Any, kwargs: Any, index: int, name: str, default: Any = None) -> Any:
-    """Argument ``index`` given positionally or by ``name``, else the ATen schema's ``default``."""
-    if len(args) > index:
-        return args[index]
-    return kwargs.get(name, default)
 
 
 def _meta(value: Any) -> Any:

@@ -8,8 +8,8 @@ from torch.ops import aten
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import activation as act
-from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, arg, kwarg_in, literal
-from trtrepo.convert.registry import converter
+from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, kwarg_in, literal
+from trtrepo.convert.registry import arg, converter
 
 # Activations whose only argument is the tensor: one shim, the impl function chosen by op.
 TENSOR_ONLY = {

@@ -10,8 +10,8 @@ from torch.ops import aten
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.attention import scaled_dot_product_attention
-from trtrepo.convert.ops.reduce import arg, float_result
-from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.ops.reduce import float_result
+from trtrepo.convert.registry import Validator, arg, converter
 
 
 def _val(node: torch.fx.Node, index: int) -> Any:

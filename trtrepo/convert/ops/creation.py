@@ -14,8 +14,7 @@ from torch.ops import aten
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.creation import arange, full, full_like, scalar_dtype, triangle, typed_constant
-from trtrepo.convert.ops.shape import arg
-from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.registry import Validator, arg, converter
 
 
 def arange_bounds(target: Any, args: Any) -> tuple[Any, Any, Any]:

@@ -9,8 +9,8 @@ from torch.ops import aten
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.arithmetic import ROUNDING_MODES, atan2, copysign, divide, fmod, power, remainder
 from trtrepo.convert.impl.elementwise import add, binary
-from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, arg, kwarg_in, literal
-from trtrepo.convert.registry import converter
+from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, kwarg_in, literal
+from trtrepo.convert.registry import arg, converter
 
 ALPHA = literal(2, "alpha")  # alpha scales a constant, so it must be one
 ROUNDING = kwarg_in(2, "rounding_mode", ROUNDING_MODES, None)

@@ -10,8 +10,7 @@ from torch.ops import aten
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.indexing import advanced_index, cumsum, embedding, gather_elements, index_select
-from trtrepo.convert.ops.shape import arg
-from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.registry import Validator, arg, converter
 
 
 def _integer_indices(node: torch.fx.Node) -> bool:

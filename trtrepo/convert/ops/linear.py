@@ -9,8 +9,8 @@ from torch.ops import aten
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.linear import addmm, einsum, linear, matmul
-from trtrepo.convert.ops.reduce import arg, float_result
-from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.ops.reduce import float_result
+from trtrepo.convert.registry import Validator, arg, converter
 from trtrepo.convert.validators import input_rank_in
 
 FLOAT_ONLY = (float_result(),)

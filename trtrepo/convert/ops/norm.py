@@ -15,8 +15,8 @@ from trtrepo.convert.impl.norm import (
     instance_norm,
     layer_norm,
 )
-from trtrepo.convert.ops.reduce import arg, float_result
-from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.ops.reduce import float_result
+from trtrepo.convert.registry import Validator, arg, converter
 from trtrepo.convert.validators import constant_arg, is_constant, only_first_output_used
 
 

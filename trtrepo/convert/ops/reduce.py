@@ -12,7 +12,7 @@ from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.argreduce import arg_extreme, extreme_with_index
 from trtrepo.convert.impl.moments import moments, standard_deviation
 from trtrepo.convert.impl.reduce import accumulate, extreme, log_sum_exp, logical, mean
-from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.registry import Validator, arg, converter
 from trtrepo.dtypes import DTYPES
 
 
@@ -34,12 +34,6 @@ def float_result() -> Validator:
     return Validator("integer or bool operands (TensorRT computes this in floating point only)",
                      lambda node: all(d.is_floating_point for d in _result_dtypes(node)))
 
-
-def arg(args: Any, kwargs: Any, index: int, name: str, default: Any = None) -> Any:
-    """Argument ``index`` of an ATen call, by position or keyword, else its schema default."""
-    if index < len(args):
-        return args[index]
-    return kwargs.get(name, default)
 
 
 SUPPORTED = (result_types_supported(),)

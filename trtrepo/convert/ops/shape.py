@@ -11,14 +11,7 @@ from torch.ops import aten
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.shape import dim_size, normalize_dim, permute, reshape, squeeze, unsqueeze
 from trtrepo.convert.impl.slicing import expand
-from trtrepo.convert.registry import converter
-
-
-def arg(args: Any, kwargs: Any, index: int, name: str, default: Any = None) -> Any:
-    """Argument ``index`` of an ATen call, given positionally or as keyword ``name``, else its default."""
-    if len(args) > index:
-        return args[index]
-    return kwargs.get(name, default)
+from trtrepo.convert.registry import arg, converter
 
 
 def input_shape(node: torch.fx.Node, index: int = 0) -> tuple[Any, ...] | None:

@@ -21,8 +21,8 @@ from trtrepo.convert.impl.slicing import (
     stack,
     unbind,
 )
-from trtrepo.convert.ops.shape import arg, input_shape
-from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.ops.shape import input_shape
+from trtrepo.convert.registry import Validator, arg, converter
 
 
 def static_dim(dim_index: int, dim_name: str, what: str) -> Validator:

@@ -9,8 +9,8 @@ from torch.ops import aten
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.softmax import softmax
-from trtrepo.convert.ops.reduce import arg, float_result, result_types_supported
-from trtrepo.convert.registry import converter
+from trtrepo.convert.ops.reduce import float_result, result_types_supported
+from trtrepo.convert.registry import arg, converter
 
 VALIDATORS = (result_types_supported(), float_result())
 

@@ -8,8 +8,8 @@ from torch.ops import aten
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import unary
-from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, arg, literal
-from trtrepo.convert.registry import converter
+from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, literal
+from trtrepo.convert.registry import arg, converter
 
 # ATen op -> the TensorRT UnaryOperation computing it on float input (int input is promoted to float).
 FLOAT_OPS = {
