@@ -19,6 +19,7 @@ from torch.export.graph_signature import InputKind
 
 from trtrepo.capture import example_inputs, is_saved_program, load_module, load_saved_program
 from trtrepo.compare import CaseResult, Tolerance, compare_outputs, compare_tensor, tolerance_for
+from trtrepo.convert.interpreter import constant_values
 from trtrepo.convert.support import source_line
 from trtrepo.errors import TrtrepoError
 from trtrepo.pipeline import Converted, convert_model
@@ -141,15 +142,10 @@ def lowered_intermediates(program: ExportedProgram, spec: ModelSpec,
                           feed: dict[str, torch.Tensor]) -> dict[str, Any]:
     """Every node's value when PyTorch runs the lowered graph the converter saw."""
     values: dict[str, Any] = {}
+    weights = constant_values(program)
     user_inputs = iter(feed[t.name] for t in spec.inputs)
-    args = []
-    for input_spec in program.graph_signature.input_specs:
-        if input_spec.kind == InputKind.USER_INPUT:
-            args.append(next(user_inputs))
-        elif input_spec.target in program.state_dict:
-            args.append(program.state_dict[input_spec.target])
-        else:
-            args.append(program.constants[input_spec.target])
+    args = [next(user_inputs) if s.kind == InputKind.USER_INPUT else weights[s.arg.name]
+            for s in program.graph_signature.input_specs]
 
     class Recorder(torch.fx.Interpreter):
         def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:

@@ -64,7 +64,7 @@ class TRTInterpreter(torch.fx.Interpreter):
         self.spec = spec
         self.registry = registry
         self.ctx = ConversionContext(network=network, trt=_trt_module(), settings=settings or ConversionSettings())
-        self.constants = _constant_values(program)
+        self.constants = constant_values(program)
         self.user_inputs = [s.arg.name for s in program.graph_signature.input_specs
                             if s.kind == InputKind.USER_INPUT]
         self.folded = constant_foldable(program.graph_module.graph, set(self.constants))
@@ -240,7 +240,7 @@ def _trt_module() -> Any:
     return trt()
 
 
-def _constant_values(program: ExportedProgram) -> dict[str, torch.Tensor]:
+def constant_values(program: ExportedProgram) -> dict[str, torch.Tensor]:
     """Placeholder name -> tensor for every parameter, buffer and lifted constant."""
     values: dict[str, torch.Tensor] = {}
     for spec in program.graph_signature.input_specs:
