@@ -41,7 +41,7 @@ class Network:
 
 def ours(spec: Any) -> Network:
     """capture + lower + convert with trtrepo."""
-    from trtrepo.pipeline import convert_model
+    from trtrepo.network import convert_model
 
     started = time.perf_counter()
     converted = convert_model(spec)

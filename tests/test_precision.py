@@ -12,7 +12,7 @@ from trtrepo.check import check_model
 from trtrepo.convert.precision import compute_dtype
 from trtrepo.dtypes import from_trt
 from trtrepo.engine import build_plan
-from trtrepo.pipeline import convert_model
+from trtrepo.network import convert_model
 from trtrepo.repository import network_facts
 from trtrepo.spec import load_project
 

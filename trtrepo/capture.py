@@ -232,10 +232,3 @@ def _torch_logs_silenced() -> Iterator[None]:
 def _shorten(message: str, limit: int = 40) -> str:
     lines = message.splitlines()
     return "\n".join(lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else []))
-
-
-def load_and_capture(spec: ModelSpec) -> torch.export.ExportedProgram:
-    """The exported program of a model, from either kind of source."""
-    if is_saved_program(spec.source):
-        return load_saved_program(spec)
-    return capture(spec, load_module(spec))

@@ -19,10 +19,9 @@ from torch.export.graph_signature import InputKind
 
 from trtrepo.capture import example_inputs, is_saved_program, load_module, load_saved_program
 from trtrepo.compare import CaseResult, Tolerance, compare_outputs, compare_tensor, tolerance_for
-from trtrepo.convert.interpreter import constant_values
-from trtrepo.convert.support import source_line
 from trtrepo.errors import TrtrepoError
-from trtrepo.pipeline import Converted, convert_model
+from trtrepo.graph import constant_values, source_line
+from trtrepo.network import Converted, convert_model
 from trtrepo.reference import execute_network
 from trtrepo.spec import ModelSpec
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 import torch
 import torch.fx
 from torch.export import ExportedProgram
-from torch.export.graph_signature import InputKind
 
 from trtrepo.convert.registry import REGISTRY, Registry
-from trtrepo.convert.support import constant_foldable
-from trtrepo.convert.validators import FOLDED
 from trtrepo.errors import CaptureError
+from trtrepo.graph import fake_value, mark_folded
 
 aten = torch.ops.aten
 
@@ -47,11 +45,8 @@ def lower(program: ExportedProgram, registry: Registry = REGISTRY, model: str = 
     except Exception as exc:
         raise CaptureError(f"model {model!r}: decomposing the exported graph failed: "
                            f"{type(exc).__name__}: {exc}") from None
-    graph = program.graph_module.graph
-    remove_noops(graph)
-    constants = {s.arg.name for s in program.graph_signature.input_specs if s.kind != InputKind.USER_INPUT}
-    for node in constant_foldable(graph, constants):
-        node.meta[FOLDED] = True
+    remove_noops(program.graph_module.graph)
+    mark_folded(program)
     program.graph_module.recompile()
     return program
 
@@ -78,6 +73,6 @@ def _is_noop_copy(node: torch.fx.Node) -> bool:
     """``_to_copy`` that changes neither dtype nor anything TensorRT sees (device, layout)."""
     if node.target is not aten._to_copy.default:
         return False
-    source = node.args[0].meta.get("val") if isinstance(node.args[0], torch.fx.Node) else None
+    source = fake_value(node.args[0]) if isinstance(node.args[0], torch.fx.Node) else None
     dtype = node.kwargs.get("dtype")
     return source is not None and (dtype is None or dtype == source.dtype)

@@ -10,72 +10,19 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch.export import ExportedProgram
 
 from trtrepo import __version__
-from trtrepo.capture import load_and_capture
-from trtrepo.convert.context import ConversionSettings
-from trtrepo.convert.interpreter import ConversionResult, convert_program
-from trtrepo.engine import BuildSettings, build_plan, build_target, new_builder, new_network, profile_shapes
+from trtrepo.engine import BuildSettings, build_plan, build_target, profile_shapes
 from trtrepo.errors import CheckFailedError
-from trtrepo.lower import lower
+from trtrepo.network import Converted, StageCallback, convert_model, timed
 from trtrepo.repository import BuiltModel, facts_dict, network_facts, render_config
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import flavour
-
-StageCallback = Callable[[str, str], None]  # (model name, stage) -> None
-
-
-@dataclass
-class Converted:
-    """A model's network, ready to build or to execute with the reference interpreter."""
-
-    spec: ModelSpec
-    program: ExportedProgram  # lowered: what the converter saw
-    captured: ExportedProgram  # as torch.export made it: what the repository stores
-    builder: Any
-    result: ConversionResult
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def network(self) -> Any:
-        """The filled TensorRT network."""
-        return self.result.network
-
-
-def conversion_settings(spec: ModelSpec) -> ConversionSettings:
-    """The converter settings a model's spec asks for."""
-    return ConversionSettings(precision=spec.precision, op_precision=spec.op_precision,
-                              node_precision=spec.node_precision)
-
-
-@contextmanager
-def _timed(timings: dict[str, float], stage: str, model: str, on_stage: StageCallback | None) -> Iterator[None]:
-    if on_stage:
-        on_stage(model, stage)
-    started = time.perf_counter()
-    yield
-    timings[stage] = round(time.perf_counter() - started, 4)
-
-
-def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Converted:
-    """Capture, lower and convert one model into a TensorRT network (no engine yet)."""
-    timings: dict[str, float] = {}
-    with _timed(timings, "capture", spec.name, on_stage):
-        captured = load_and_capture(spec)
-    with _timed(timings, "lower", spec.name, on_stage):
-        program = lower(captured, model=spec.name)
-    with _timed(timings, "convert", spec.name, on_stage):
-        builder = new_builder()
-        network = new_network(builder)
-        result = convert_program(program, spec, network, conversion_settings(spec))
-    return Converted(spec, program, captured, builder, result, timings)
 
 
 def build_model(spec: ModelSpec, settings: BuildSettings | None = None,
@@ -90,13 +37,13 @@ def build_model(spec: ModelSpec, settings: BuildSettings | None = None,
     timings = converted.timings
     check_summary = None
     if check:
-        with _timed(timings, "check", spec.name, on_stage):
+        with timed(timings, "check", spec.name, on_stage):
             check_summary = run_check(converted)
     settings = settings or BuildSettings()
-    with _timed(timings, "build", spec.name, on_stage):
+    with timed(timings, "build", spec.name, on_stage):
         plan, _ = build_plan(converted.builder, converted.network, spec, settings, on_progress,
                              error_context=lambda line: with_node_context(line, converted.result.origins))
-    with _timed(timings, "config", spec.name, on_stage):
+    with timed(timings, "config", spec.name, on_stage):
         facts = network_facts(converted.network, spec)
         config_text = render_config(facts, spec)
         program_bytes = saved_program(converted.captured)

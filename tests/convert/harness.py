@@ -10,17 +10,15 @@ test cannot pass through a decomposition that bypasses the converter under test.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from trtrepo.capture import capture
-from trtrepo.convert.interpreter import ConversionResult, convert_program
 from trtrepo.dtypes import from_torch
-from trtrepo.engine import build_plan, new_builder, new_network
-from trtrepo.lower import lower
+from trtrepo.engine import build_plan
+from trtrepo.network import Converted, convert_captured
 from trtrepo.reference import execute_network
 from trtrepo.spec import Dim, ModelSpec, TensorSpec
 
@@ -30,13 +28,6 @@ CONVERTERS_RUN: set[str] = set()
 # Dynamic dims: {input index: {dim index: (min, max) or (min, max, name)}}; opt is the example's
 # own size. Dims given the same name are one symbolic size (e.g. a sequence length in two inputs).
 Dynamic = dict[int, dict[int, tuple]]
-
-
-@dataclass
-class Converted:
-    spec: ModelSpec
-    result: ConversionResult
-    builder: object
 
 
 class Fn(nn.Module):
@@ -98,10 +89,7 @@ def convert_module(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic: D
     with torch.no_grad():
         outputs = len(_flat(module(*inputs)))
     spec = spec_for(inputs, outputs, dynamic)
-    program = lower(capture(spec, module), model=spec.name)
-    builder = new_builder()
-    network = new_network(builder)
-    converted = Converted(spec, convert_program(program, spec, network), builder)
+    converted = convert_captured(spec, capture(spec, module), module)
     CONVERTERS_RUN.update(converted.result.converters_used)
     return converted
 

@@ -14,7 +14,7 @@ import pytest
 from tests.zoo.test_zoo import PROJECT
 from trtrepo.check import check_model
 from trtrepo.engine import build_plan
-from trtrepo.pipeline import convert_model
+from trtrepo.network import convert_model
 
 # bf16 keeps 8 mantissa bits: the decoder's logits (|x| up to ~4, bf16 ulp 0.03) land ~5 ulps
 # (0.17) from fp32 — the same 4-5 ulps its fp16 build shows (1.8e-2). A models.yaml would say so

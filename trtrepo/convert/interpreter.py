@@ -14,20 +14,15 @@ from typing import Any
 import torch
 import torch.fx
 from torch.export import ExportedProgram
-from torch.export.graph_signature import InputKind
 
 import trtrepo.convert.ops  # noqa: F401  (registers every converter)
 from trtrepo.convert.context import ConversionContext, ConversionSettings
 from trtrepo.convert.precision import compute_dtype
 from trtrepo.convert.registry import REGISTRY, Registry, target_name
-from trtrepo.convert.support import (
-    constant_foldable,
-    find_unsupported,
-    source_line,
-    unsupported_message,
-)
+from trtrepo.convert.support import find_unsupported, unsupported_message
 from trtrepo.dtypes import to_trt
 from trtrepo.errors import ConversionError, UnsupportedOpsError
+from trtrepo.graph import constant_values, fake_value, is_folded, source_line, user_input_names
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import logger
 
@@ -65,9 +60,7 @@ class TRTInterpreter(torch.fx.Interpreter):
         self.registry = registry
         self.ctx = ConversionContext(network=network, trt=_trt_module(), settings=settings or ConversionSettings())
         self.constants = constant_values(program)
-        self.user_inputs = [s.arg.name for s in program.graph_signature.input_specs
-                            if s.kind == InputKind.USER_INPUT]
-        self.folded = constant_foldable(program.graph_module.graph, set(self.constants))
+        self.user_inputs = user_input_names(program)
         self.result = ConversionResult(network, [t.name for t in spec.inputs], [t.name for t in spec.outputs])
 
     # ---- entry point -----------------------------------------------------------------------
@@ -75,7 +68,7 @@ class TRTInterpreter(torch.fx.Interpreter):
     def convert(self) -> ConversionResult:
         """Check the graph, then fill the network; raise with every problem named."""
         self._check_signature()
-        unsupported = find_unsupported(self.graph, self.folded, self.registry)
+        unsupported = find_unsupported(self.graph, self.registry)
         if unsupported:
             raise UnsupportedOpsError(f"{self.spec.spec_file}: " + unsupported_message(self.spec.name, unsupported))
         inputs = [self._network_input(i) for i in range(len(self.spec.inputs))]
@@ -111,7 +104,7 @@ class TRTInterpreter(torch.fx.Interpreter):
 
     def run_node(self, n: torch.fx.Node) -> Any:
         """Convert one node; fold weight-only nodes; name new layers; wrap errors with the node."""
-        if n in self.folded and n.op == "call_function":
+        if n.op == "call_function" and is_folded(n):
             return self._fold(n)
         self.ctx.node = n
         first_layer = self.ctx.network.num_layers
@@ -155,7 +148,7 @@ class TRTInterpreter(torch.fx.Interpreter):
         nodes = list(nodes) if isinstance(nodes, (tuple, list)) else [nodes]
         for spec_out, value, node in zip(self.spec.outputs, values, nodes, strict=True):
             tensor = self.ctx.as_tensor(value)
-            eager = node.meta.get("val") if isinstance(node, torch.fx.Node) else None
+            eager = fake_value(node) if isinstance(node, torch.fx.Node) else None
             # Outputs leave in the declared dtype, else in the dtype eager PyTorch returns.
             want = spec_out.dtype.torch if spec_out.dtype is not None else getattr(eager, "dtype", None)
             if want is not None:
@@ -238,20 +231,6 @@ def _trt_module() -> Any:
     from trtrepo.trt_flavour import trt
 
     return trt()
-
-
-def constant_values(program: ExportedProgram) -> dict[str, torch.Tensor]:
-    """Placeholder name -> tensor for every parameter, buffer and lifted constant."""
-    values: dict[str, torch.Tensor] = {}
-    for spec in program.graph_signature.input_specs:
-        if spec.kind == InputKind.USER_INPUT:
-            continue
-        target = spec.target
-        if target in program.state_dict:
-            values[spec.arg.name] = program.state_dict[target]
-        elif target in program.constants:
-            values[spec.arg.name] = program.constants[target]  # type: ignore[assignment]
-    return values
 
 
 def convert_program(program: ExportedProgram, spec: ModelSpec, network: Any,

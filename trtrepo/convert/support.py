@@ -2,52 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import torch
 import torch.fx
 
 from trtrepo.convert.registry import REGISTRY, Registry, target_name
+from trtrepo.graph import is_folded, source_line
 
 # Nodes that carry no computation for TensorRT (handled by the interpreter itself).
 STRUCTURAL_OPS = {"placeholder", "output", "get_attr"}
-
-
-_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
-
-
-def source_line(node: torch.fx.Node) -> str:
-    """The user's source line that produced ``node``: ``file:line: code``, or ''.
-
-    The stack trace runs from the outermost call to the op; its deepest frame outside PyTorch itself
-    is the user's line (``nn.Conv2d.forward`` is torch's, ``self.features(image)`` is the user's).
-    """
-    frames = _frames(node.meta.get("stack_trace") or "")
-    outside_torch = [f for f in frames if not f[0].startswith(_TORCH_DIR)]
-    if not (outside_torch or frames):
-        return ""
-    file, line, code = (outside_torch or frames)[-1]
-    return f"{file}:{line}: {code}" if code else f"{file}:{line}"
-
-
-def _frames(trace: str) -> list[tuple[str, str, str]]:
-    """(file, line, code) for each ``File "x", line N, in f`` entry of a Python stack trace."""
-    frames = []
-    lines = trace.splitlines()
-    for index, text in enumerate(lines):
-        match = _FRAME.match(text.strip())
-        if not match:
-            continue
-        following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-        code = "" if _FRAME.match(following) else following
-        frames.append((match.group(1), match.group(2), code))
-    return frames
-
-
-_FRAME = re.compile(r'^File "([^"]+)", line (\d+)')
 
 
 @dataclass
@@ -67,12 +30,11 @@ class Unsupported:
         return "\n".join(lines)
 
 
-def find_unsupported(graph: torch.fx.Graph, folded: set[torch.fx.Node],
-                     registry: Registry = REGISTRY) -> list[Unsupported]:
+def find_unsupported(graph: torch.fx.Graph, registry: Registry = REGISTRY) -> list[Unsupported]:
     """Every node no converter takes (by op and reason), skipping nodes folded into constants."""
     found: dict[tuple[str, str], Unsupported] = {}
     for node in graph.nodes:
-        if node.op in STRUCTURAL_OPS or node in folded:
+        if node.op in STRUCTURAL_OPS or is_folded(node):
             continue
         reason = _rejection(node, registry)
         if reason is None:
@@ -94,35 +56,6 @@ def _rejection(node: torch.fx.Node, registry: Registry) -> str | None:
     return entry.rejection(node)
 
 
-def constant_foldable(graph: torch.fx.Graph, constants: set[str]) -> set[torch.fx.Node]:
-    """Nodes computed only from weights: the interpreter evaluates them once with PyTorch.
-
-    ``permute(weight)`` before ``addmm`` is the common case; folding it means TensorRT receives the
-    final weight and no converter has to care where a weight came from.
-    """
-    folded: set[torch.fx.Node] = set()
-    for node in graph.nodes:
-        if node.op == "placeholder":
-            if node.name in constants:
-                folded.add(node)
-            continue
-        if node.op != "call_function":
-            continue
-        if _is_random_or_impure(node):
-            continue
-        inputs = node.all_input_nodes
-        if inputs and all(i in folded for i in inputs):
-            folded.add(node)
-    return folded
-
-
-def _is_random_or_impure(node: torch.fx.Node) -> bool:
-    target = node.target
-    if isinstance(target, torch._ops.OpOverload):
-        return bool(target._schema.is_mutable) or torch.Tag.nondeterministic_seeded in target.tags
-    return False
-
-
 def unsupported_message(model: str, items: list[Unsupported]) -> str:
     """The report for UnsupportedOpsError: every op, counted, with user source lines."""
     total = sum(len(u.nodes) for u in items)
@@ -130,12 +63,3 @@ def unsupported_message(model: str, items: list[Unsupported]) -> str:
     return (f"model {model!r}: {total} node(s) cannot be converted to TensorRT "
             f"({len(items)} distinct op/reason):\n{body}\n"
             "Run `trtrepo ops` for the supported ops; a missing op needs a converter in trtrepo/convert/ops.")
-
-
-def op_counts(graph: torch.fx.Graph) -> dict[str, int]:
-    """How many nodes use each op (for reports)."""
-    counts: dict[str, int] = defaultdict(int)
-    for node in graph.nodes:
-        if node.op == "call_function":
-            counts[target_name(node.target)] += 1
-    return dict(counts)

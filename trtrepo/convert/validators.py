@@ -12,15 +12,7 @@ from typing import Any
 import torch.fx
 
 from trtrepo.convert.registry import Validator
-
-FOLDED = "trtrepo_folded"  # node.meta key set by lowering on nodes computed only from weights
-
-
-def is_constant(value: Any) -> bool:
-    """True for a literal or an FX node that lowering marked as computed from weights only."""
-    if isinstance(value, torch.fx.Node):
-        return bool(value.meta.get(FOLDED))
-    return True
+from trtrepo.graph import fake_tensor, is_constant
 
 
 def constant_arg(index: int, what: str) -> Validator:
@@ -57,8 +49,7 @@ def _uniform(value: Any) -> Any:
 def input_rank_in(index: int, ranks: tuple[int, ...], what: str) -> Validator:
     """Rejects nodes whose tensor argument ``index`` has a rank outside ``ranks``."""
     def accepts(node: torch.fx.Node) -> bool:
-        arg = node.args[index]
-        val = arg.meta.get("val") if isinstance(arg, torch.fx.Node) else None
+        val = fake_tensor(node.args[index])
         return val is not None and val.dim() in ranks
     return Validator(f"{what} of rank other than {', '.join(map(str, ranks))}", accepts)
 
@@ -66,7 +57,6 @@ def input_rank_in(index: int, ranks: tuple[int, ...], what: str) -> Validator:
 def static_spatial_dims(index: int, spatial: int) -> Validator:
     """Rejects nodes whose trailing ``spatial`` dims of argument ``index`` are dynamic."""
     def accepts(node: torch.fx.Node) -> bool:
-        arg = node.args[index]
-        val = arg.meta.get("val") if isinstance(arg, torch.fx.Node) else None
+        val = fake_tensor(node.args[index])
         return val is not None and all(isinstance(s, int) for s in val.shape[-spatial:])
     return Validator("dynamic spatial dims", accepts)

@@ -30,25 +30,17 @@ SOURCE_PARAMETER = "trtrepo_source_model_dir"
 def reference_runner(model_dir: Path) -> Runner:
     """Rebuild the network from the stored program and execute it with the reference interpreter."""
     from trtrepo.capture import load_program
-    from trtrepo.convert.interpreter import convert_program
-    from trtrepo.engine import new_builder, new_network
-    from trtrepo.lower import lower
-    from trtrepo.pipeline import conversion_settings
+    from trtrepo.network import convert_captured
     from trtrepo.reference import execute_network
     from trtrepo.repository import PROGRAM_FILE, read_record
     from trtrepo.spec import model_spec_from_record
 
     record = read_record(model_dir)
     spec = model_spec_from_record(record["spec_file"], record["spec"])
-    program = lower(load_program(model_dir / PROGRAM_FILE), model=spec.name)
-    builder = new_builder()
-    network = new_network(builder)
-    result = convert_program(program, spec, network, conversion_settings(spec))
+    converted = convert_captured(spec, load_program(model_dir / PROGRAM_FILE))
 
     def run(inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        keepalive = (builder, result)  # the network's weights live as long as this closure
-        assert keepalive
-        return execute_network(network, inputs).outputs
+        return execute_network(converted.network, inputs).outputs
 
     return run
 

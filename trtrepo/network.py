@@ -1,0 +1,88 @@
+"""The front half of every command: a model's source -> captured program -> lowered -> TensorRT network.
+
+``build``, ``check``, ``serve`` and the converter test harness all get their network here, so the
+three steps exist once. The result, :class:`Converted`, keeps what later stages need: the network
+(and the builder that owns it), the lowered program the converter saw, the captured program the
+repository stores, and the very module instance that was captured, so a comparison is made
+against the weights that were converted and never against a second import of the user's code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+from torch.export import ExportedProgram
+
+from trtrepo.capture import capture, is_saved_program, load_module, load_saved_program
+from trtrepo.convert.context import ConversionSettings
+from trtrepo.convert.interpreter import ConversionResult, convert_program
+from trtrepo.engine import new_builder, new_network
+from trtrepo.lower import lower
+from trtrepo.spec import ModelSpec
+
+StageCallback = Callable[[str, str], None]  # (model name, stage) -> None
+
+
+@dataclass
+class Converted:
+    """A model's network, ready to build or to execute with the reference interpreter."""
+
+    spec: ModelSpec
+    program: ExportedProgram  # lowered: what the converter saw
+    captured: ExportedProgram  # as torch.export made it: what the repository stores
+    builder: Any  # owns the network: keep it alive as long as the network is used
+    result: ConversionResult
+    module: nn.Module | None = None  # the module instance that was captured (None for a saved program)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def network(self) -> Any:
+        """The filled TensorRT network."""
+        return self.result.network
+
+
+def conversion_settings(spec: ModelSpec) -> ConversionSettings:
+    """The converter settings a model's spec asks for."""
+    return ConversionSettings(precision=spec.precision, op_precision=spec.op_precision,
+                              node_precision=spec.node_precision)
+
+
+@contextmanager
+def timed(timings: dict[str, float], stage: str, model: str, on_stage: StageCallback | None) -> Iterator[None]:
+    """Announce ``stage`` and record how long it took in ``timings``."""
+    if on_stage:
+        on_stage(model, stage)
+    started = time.perf_counter()
+    yield
+    timings[stage] = round(time.perf_counter() - started, 4)
+
+
+def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Converted:
+    """Load, capture, lower and convert one model into a TensorRT network (no engine yet)."""
+    timings: dict[str, float] = {}
+    module = None
+    with timed(timings, "capture", spec.name, on_stage):
+        if is_saved_program(spec.source):
+            captured = load_saved_program(spec)
+        else:
+            module = load_module(spec)
+            captured = capture(spec, module)
+    return convert_captured(spec, captured, module, timings, on_stage)
+
+
+def convert_captured(spec: ModelSpec, captured: ExportedProgram, module: nn.Module | None = None,
+                     timings: dict[str, float] | None = None,
+                     on_stage: StageCallback | None = None) -> Converted:
+    """Lower and convert an already captured (or saved) program."""
+    timings = {} if timings is None else timings
+    with timed(timings, "lower", spec.name, on_stage):
+        program = lower(captured, model=spec.name)
+    with timed(timings, "convert", spec.name, on_stage):
+        builder = new_builder()
+        result = convert_program(program, spec, new_network(builder), conversion_settings(spec))
+    return Converted(spec, program, captured, builder, result, module, timings)
