@@ -2,7 +2,7 @@
 
 What is measured, in a fresh process per model: the resident set (``VmRSS``) once torch, trtrepo
 and the TensorRT package are imported — the interpreter's baseline — and the peak resident set
-(``VmHWM``) during ``build_model``: capture (which instantiates the model and so creates its
+(``VmHWM``) during ``build_one_model``: capture (which instantiates the model and so creates its
 weights), lower, convert, engine build, config (saving the program, hashing the weights). The
 ratio is (peak − baseline) / weight bytes, weight bytes being every distinct parameter and buffer
 of the model. The peak is also split by stage: the high-water mark is reset (``/proc/self/clear_refs``)
@@ -48,7 +48,7 @@ def reset_peak() -> bool:
 
 def weight_bytes(spec: Any) -> int:
     """Bytes of every distinct parameter and buffer storage of the model (shared weights once)."""
-    from trtrepo.capture import is_saved_program, load_module, load_saved_program
+    from trtrepo.sources import is_saved_program, load_module, load_saved_program
 
     source = load_saved_program(spec) if is_saved_program(spec.source) else load_module(spec)
     tensors = source.state_dict if is_saved_program(spec.source) else source.state_dict(keep_vars=True)
@@ -62,13 +62,13 @@ def measure(spec: Any, mode: str = "cold") -> dict[str, Any]:
 
     import torch  # noqa: F401  (the baseline includes it)
 
-    from trtrepo.pipeline import build_model
+    from trtrepo.build import build_one_model
     from trtrepo.spec import load_project
     from trtrepo.trt_flavour import trt
 
     trt()
     if mode == "warm":
-        build_model(load_project(EXAMPLES).select(["mlp"])[0])
+        build_one_model(load_project(EXAMPLES).select(["mlp"])[0])
     gc.collect()
     baseline = _status("VmRSS")
     resets = reset_peak()
@@ -80,7 +80,7 @@ def measure(spec: Any, mode: str = "cold") -> dict[str, Any]:
         reset_peak()
         current[0] = stage
 
-    built = build_model(spec, on_stage=on_stage)
+    built = build_one_model(spec, on_stage=on_stage)
     peaks[current[0]] = _status("VmHWM")
     plan_bytes, program_bytes = len(built.plan), len(built.program)
     del built

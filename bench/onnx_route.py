@@ -53,15 +53,17 @@ def onnx(spec: Any) -> Network:
     """torch.onnx.export + serialize + TensorRT's OnnxParser."""
     import torch
 
-    from trtrepo.capture import dynamic_shapes, example_inputs, is_saved_program, load_module, load_saved_program
+    from trtrepo.capture import dynamic_shapes
     from trtrepo.engine import new_builder, new_network
+    from trtrepo.samples import export_inputs
+    from trtrepo.sources import is_saved_program, load_module, load_saved_program
     from trtrepo.trt_flavour import logger, trt
 
     started = time.perf_counter()
     model = load_saved_program(spec) if is_saved_program(spec.source) else load_module(spec)
     try:
         with torch.no_grad():
-            program = torch.onnx.export(model, example_inputs(spec), dynamo=True, dynamic_shapes=dynamic_shapes(spec),
+            program = torch.onnx.export(model, export_inputs(spec), dynamo=True, dynamic_shapes=dynamic_shapes(spec),
                                         input_names=[t.name for t in spec.inputs],
                                         output_names=[t.name for t in spec.outputs], verbose=False)
         data = program.model_proto.SerializeToString()

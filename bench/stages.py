@@ -1,6 +1,6 @@
 """(a) Seconds per pipeline stage — capture, lower, convert, build, config — for every model.
 
-What is measured: trtrepo's own per-stage timings, ``build_model(spec).record["stage_seconds"]``,
+What is measured: trtrepo's own per-stage timings, ``build_one_model(spec).record["stage_seconds"]``,
 the same numbers every build record stores (``perf_counter`` around each stage; capture includes
 importing and instantiating the model). Publishing files is not included.
 
@@ -21,9 +21,9 @@ STAGES = ("capture", "lower", "convert", "build", "config")
 
 def measure(spec: Any, reps: str = "5") -> dict[str, Any]:
     """Child side: one cold build, then ``reps`` warm builds of ``spec``; every run's stage seconds."""
-    from trtrepo.pipeline import build_model
+    from trtrepo.build import build_one_model
 
-    runs = [build_model(spec).record["stage_seconds"] for _ in range(1 + int(reps))]
+    runs = [build_one_model(spec).record["stage_seconds"] for _ in range(1 + int(reps))]
     return {"cold": runs[0], "warm": runs[1:]}
 
 

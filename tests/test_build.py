@@ -177,7 +177,7 @@ def test_same_named_packages_in_nested_folders_do_not_mix(tmp_path):
     """examples/models.yaml and a nested zoo both using a package called `models` get their own."""
     import shutil
 
-    from trtrepo.capture import load_module
+    from trtrepo.sources import load_module
 
     outer = tmp_path / "outer"
     shutil.copytree(EXAMPLES, outer, ignore=shutil.ignore_patterns("__pycache__"))

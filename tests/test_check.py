@@ -26,7 +26,7 @@ def test_examples_pass_at_every_shape_point(cli, tmp_path):
     cases = {(c["model"], c["case"]) for c in report["cases"]}
     assert cases == {(m, p) for m in ("mlp", "cnn") for p in ("min", "opt", "max")}
     cnn_max = next(c for c in report["cases"] if c["model"] == "cnn" and c["case"] == "max")
-    assert cnn_max["details"]["input_shapes"]["image"] == [4, 3, 32, 32]
+    assert cnn_max["input_shapes"]["image"] == [4, 3, 32, 32]
     assert cnn_max["outputs"][0]["max_abs"] < 1e-5
     assert 'failures="0"' in (tmp_path / "j.xml").read_text()
 
@@ -60,11 +60,12 @@ def test_broken_converter_fails_check_naming_node_and_line(broken_convolution, c
     cnn = load_project(EXAMPLES / "models.yaml").select(["cnn"])[0]
     results = check_model(cnn, points=("opt",))
     assert not results[0].passed
-    divergence = results[0].details["first_divergence"]
-    assert divergence["node"] == "convolution"
-    assert divergence["op"] == "aten.convolution.default"
-    assert "examples/models/cnn.py" in divergence["source"] and "self.features(image)" in divergence["source"]
-    assert divergence["max_abs"] > 1e-3
+    divergence = results[0].divergence
+    assert divergence is not None
+    assert divergence.node == "convolution"
+    assert divergence.op == "aten.convolution.default"
+    assert "examples/models/cnn.py" in divergence.source and "self.features(image)" in divergence.source
+    assert divergence.max_abs > 1e-3
     result = cli("check", EXAMPLES / "models.yaml", "--model", "cnn")
     assert result.exit_code == 1
     assert "first divergence at node 'convolution' (aten.convolution.default)" in result.output

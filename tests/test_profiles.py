@@ -53,7 +53,7 @@ def test_engine_and_config_carry_every_profile(examples_copy, tmp_path):
     results = check_model(project.models[0])
     assert [r.case for r in results] == [f"p{i}.{p}" for i in (0, 1) for p in ("min", "opt", "max")]
     assert all(r.passed for r in results)
-    assert results[3].details["input_shapes"]["features"] == [9, 16]
+    assert results[3].input_shapes["features"] == [9, 16]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtrepo import __version__
 from trtrepo.engine import BuildSettings
@@ -27,6 +27,10 @@ from trtrepo.errors import TrtrepoError
 from trtrepo.fsutil import repository_lock, staging_area
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import probe_flavour
+
+if TYPE_CHECKING:
+    from trtrepo.network import StageCallback
+    from trtrepo.repository import BuiltModel
 
 EventCallback = Callable[[str, str, str], None]  # (model, stage, detail)
 SOURCE_SUFFIXES_SKIPPED = (".pyc",)
@@ -82,8 +86,9 @@ def build_settings(spec: ModelSpec, options: BuildOptions) -> BuildSettings:
     values["compute_capabilities"] = tuple(values.get("compute_capabilities", ()))
     settings = BuildSettings(**values)
     if use_cache:
-        fl = probe_flavour()
-        settings = replace(settings, timing_cache=options.cache_dir / "timing" / f"{fl.name}-{fl.version}.cache")
+        installed = probe_flavour()
+        settings = replace(settings, timing_cache=options.cache_dir / "timing"
+                           / f"{installed.name}-{installed.version}.cache")
     return settings
 
 
@@ -106,9 +111,9 @@ def _package_roots(spec: ModelSpec) -> list[Path]:
 
 def fingerprint(spec: ModelSpec, settings: BuildSettings, check: bool) -> str:
     """A hash of everything that decides the built model (no PyTorch or TensorRT import)."""
-    fl = probe_flavour()
+    installed = probe_flavour()
     digest = hashlib.sha256()
-    header = {"trtrepo": __version__, "tensorrt": [fl.name, fl.version], "spec": spec.raw,
+    header = {"trtrepo": __version__, "tensorrt": [installed.name, installed.version], "spec": spec.raw,
               "settings": settings.to_record(), "check": check}
     digest.update(json.dumps(header, sort_keys=True, default=str).encode())
     for path in source_files(spec):
@@ -117,7 +122,7 @@ def fingerprint(spec: ModelSpec, settings: BuildSettings, check: bool) -> str:
     return digest.hexdigest()
 
 
-def is_unchanged(spec: ModelSpec, repository: Path, print_: str) -> bool:
+def is_unchanged(spec: ModelSpec, repository: Path, model_fingerprint: str) -> bool:
     """True when the repository already holds this exact build, complete."""
     from trtrepo.repository import PLAN_FILE, RECORD_FILE
 
@@ -125,7 +130,7 @@ def is_unchanged(spec: ModelSpec, repository: Path, print_: str) -> bool:
     try:
         record = json.loads((model_dir / RECORD_FILE).read_text(encoding="utf-8"))
         plan = model_dir / str(record["version"]) / PLAN_FILE
-        return record.get("fingerprint") == print_ and plan.stat().st_size == record["plan_bytes"]
+        return record.get("fingerprint") == model_fingerprint and plan.stat().st_size == record["plan_bytes"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -140,12 +145,12 @@ def build_project(models: tuple[ModelSpec, ...], options: BuildOptions,
         todo = []
         for spec in models:
             settings = build_settings(spec, options)
-            print_ = fingerprint(spec, settings, options.check)
-            if not options.force and is_unchanged(spec, options.repository, print_):
+            model_fingerprint = fingerprint(spec, settings, options.check)
+            if not options.force and is_unchanged(spec, options.repository, model_fingerprint):
                 report.outcomes.append(ModelOutcome(spec.name, "unchanged", path=str(options.repository / spec.name)))
                 emit(spec.name, "unchanged", "")
             else:
-                todo.append((spec, settings, print_))
+                todo.append((spec, settings, model_fingerprint))
         results = _run(todo, options, emit)
         _publish(results, options, staging, report, emit)
     return report
@@ -155,14 +160,15 @@ def _run(todo: list[tuple[ModelSpec, BuildSettings, str]], options: BuildOptions
          emit: EventCallback) -> list[tuple[ModelSpec, Any]]:
     """Build each model (in worker processes when jobs > 1); exceptions become outcomes."""
     if options.jobs <= 1 or len(todo) <= 1:
-        return [(spec, _build_one(spec, settings, options.check, print_, emit)) for spec, settings, print_ in todo]
+        return [(spec, _build_one(spec, settings, options.check, model_fingerprint, emit))
+                for spec, settings, model_fingerprint in todo]
     context = multiprocessing.get_context("spawn")  # fork after importing torch can deadlock
     queue = context.Manager().Queue()
     drain = threading.Thread(target=_forward_events, args=(queue, emit), daemon=True)
     drain.start()
     with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
-        futures = [(spec, pool.submit(_build_in_worker, spec, settings, options.check, print_, queue))
-                   for spec, settings, print_ in todo]
+        futures = [(spec, pool.submit(_build_in_worker, spec, settings, options.check, model_fingerprint, queue))
+                   for spec, settings, model_fingerprint in todo]
         results = [(spec, future.result()) for spec, future in futures]
     queue.put(None)
     drain.join()
@@ -174,18 +180,33 @@ def _forward_events(queue: Any, emit: EventCallback) -> None:
         emit(*event)
 
 
-def _build_in_worker(spec: ModelSpec, settings: BuildSettings, check: bool, print_: str, queue: Any) -> Any:
-    return _build_one(spec, settings, check, print_, lambda *event: queue.put(event))
+def _build_in_worker(spec: ModelSpec, settings: BuildSettings, check: bool, model_fingerprint: str, queue: Any) -> Any:
+    return _build_one(spec, settings, check, model_fingerprint, lambda *event: queue.put(event))
 
 
-def _build_one(spec: ModelSpec, settings: BuildSettings, check: bool, print_: str, emit: EventCallback) -> Any:
-    """A BuiltModel, or (message, exit code) — exceptions do not cross process boundaries well."""
+def build_one_model(spec: ModelSpec, settings: BuildSettings | None = None, check: bool = False,
+                    on_stage: StageCallback | None = None,
+                    on_progress: Callable[[str], None] | None = None) -> BuiltModel:
+    """One model's stages in order: convert, check (when asked: a failure stops here), engine, config."""
+    from trtrepo.check import require_passing
+    from trtrepo.network import convert_model, timed
     from trtrepo.pipeline import build_model
 
+    converted = convert_model(spec, on_stage)
+    summary = None
+    if check:
+        with timed(converted.timings, "check", spec.name, on_stage):
+            summary = require_passing(converted)
+    return build_model(converted, settings, on_stage, on_progress, check=summary)
+
+
+def _build_one(spec: ModelSpec, settings: BuildSettings, check: bool, model_fingerprint: str,
+               emit: EventCallback) -> Any:
+    """A BuiltModel, or (message, exit code) — exceptions do not cross process boundaries well."""
     started = time.perf_counter()
     try:
-        built = build_model(spec, settings, on_stage=lambda model, stage: emit(model, stage, ""),
-                            check=check, on_progress=lambda line: emit(spec.name, "build", line))
+        built = build_one_model(spec, settings, check, on_stage=lambda model, stage: emit(model, stage, ""),
+                                on_progress=lambda line: emit(spec.name, "build", line))
     except TrtrepoError as exc:
         emit(spec.name, "failed", str(exc).splitlines()[0])
         return str(exc), exc.exit_code
@@ -193,7 +214,7 @@ def _build_one(spec: ModelSpec, settings: BuildSettings, check: bool, print_: st
         message = f"{spec.spec_file}: model {spec.name!r}: internal error: {_described(exc)}"
         emit(spec.name, "failed", message)
         return message, 2
-    built.record["fingerprint"] = print_
+    built.record["fingerprint"] = model_fingerprint
     built.record["stage_seconds"]["total"] = round(time.perf_counter() - started, 4)
     return built
 

@@ -1,185 +1,20 @@
-"""Load a model from its ``source`` and capture it with ``torch.export``.
-
-A source is either ``package.module:callable`` (imported relative to the models.yaml folder; the
-callable is called with the model's ``args`` and must return an ``nn.Module``) or a saved
-ExportedProgram (``.pt2``). Loading a Python source executes the user's code, as importing it would.
-"""
+"""Capture a model with ``torch.export``, with the dynamic dims models.yaml declares."""
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import pickle
-import re
-import sys
 import warnings
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from trtrepo.errors import CaptureError, SourceError
-from trtrepo.spec import Dim, ModelSpec, TensorSpec
-
-
-def is_saved_program(source: str) -> bool:
-    """True when ``source`` names a saved ExportedProgram file rather than a Python callable."""
-    return source.endswith(".pt2")
-
-
-def load_module(spec: ModelSpec) -> nn.Module:
-    """Import and call ``package.module:callable``; the result must be an nn.Module (put in eval mode)."""
-    where = f"{spec.spec_file}: model {spec.name!r}: source"
-    module_path, sep, attr = spec.source.partition(":")
-    if not sep or not module_path or not attr:
-        raise SourceError(f"{where}: {spec.source!r} must be 'package.module:callable' or a '.pt2' file")
-    with importable_from(spec.base_dir, module_path.split(".")[0]):
-        try:
-            module = importlib.import_module(module_path)
-        except (Exception, SystemExit) as exc:  # the user's module may raise anything, even exit
-            raise SourceError(f"{where}: cannot import {module_path!r} from {spec.base_dir}: "
-                              f"{type(exc).__name__}: {exc}") from None
-    factory = getattr(module, attr, None)
-    if factory is None:
-        raise SourceError(f"{where}: module {module_path!r} has no attribute {attr!r}")
-    try:
-        model = factory(**spec.args) if callable(factory) and not isinstance(factory, nn.Module) else factory
-    except (Exception, SystemExit) as exc:
-        raise SourceError(f"{where}: calling {spec.source}(**args) failed: {type(exc).__name__}: {exc}") from None
-    if not isinstance(model, nn.Module):
-        raise SourceError(f"{where}: {spec.source} returned {type(model).__name__}, not a torch.nn.Module")
-    return model.eval()
-
-
-@contextmanager
-def importable_from(folder: Path, top_package: str) -> Iterator[None]:
-    """Import from ``folder`` first, forgetting a same-named package imported from elsewhere.
-
-    Two models.yaml files may both keep their code in a package called ``models``; without dropping
-    the cached one, the second file would silently get the first file's model.
-    """
-    cached = sys.modules.get(top_package)
-    cached_file = getattr(cached, "__file__", None) or ""
-    # Only the package that lives exactly at folder/<top_package> may be reused: one in a subfolder
-    # (examples/zoo/models while loading examples/models.yaml) is another package of the same name.
-    ours = {(folder / top_package / "__init__.py").resolve(), (folder / f"{top_package}.py").resolve()}
-    if cached is not None and Path(cached_file).resolve() not in ours:
-        for name in [n for n in sys.modules if n == top_package or n.startswith(top_package + ".")]:
-            del sys.modules[name]
-    sys.path.insert(0, str(folder))
-    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # write nothing into the user's folder
-    try:
-        yield
-    finally:
-        sys.dont_write_bytecode = writes_bytecode
-        sys.path.remove(str(folder))
-
-
-def load_saved_program(spec: ModelSpec) -> torch.export.ExportedProgram:
-    """Load a ``.pt2`` ExportedProgram with :func:`load_program` (no arbitrary unpickling)."""
-    path = (spec.base_dir / spec.source).resolve()
-    if not path.is_file():
-        raise SourceError(f"{spec.spec_file}: model {spec.name!r}: source: file {path} does not exist")
-    try:
-        return load_program(path)
-    except Exception as exc:
-        raise SourceError(f"{spec.spec_file}: model {spec.name!r}: source: cannot load {path} as an "
-                          f"ExportedProgram: {type(exc).__name__}: {exc}") from None
-
-
-# Archive entries torch.export.load would unpickle as arbitrary Python objects (torchbind and
-# opaque constants); a model trtrepo can convert never holds them.
-_PICKLED_OBJECT_PREFIXES = ("custom_obj_", "opaque_obj_")
-
-
-class UnsafeProgramError(ValueError):
-    """A saved program holds pickled Python objects, which loading would execute."""
-
-
-def load_program(path: Path) -> torch.export.ExportedProgram:
-    """``torch.export.load`` as safely as torch allows: the graph is JSON, tensors go through
-    torch.load's weights-only unpickler (forced even where torch asks for full pickle), and an
-    archive holding pickled Python objects is refused before anything is unpickled."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise UnsafeProgramError(f"{path} is not a torch.export archive ({exc})") from None
-    pickled = [n for n in names if n.rsplit("/", 1)[-1].startswith(_PICKLED_OBJECT_PREFIXES)]
-    if pickled:
-        raise UnsafeProgramError(f"{path} holds pickled Python objects ({', '.join(pickled[:3])}), which "
-                                 "loading would execute; trtrepo loads only graphs and tensors")
-    with _weights_only_unpickling():
-        try:
-            return torch.export.load(str(path))
-        except pickle.UnpicklingError as exc:
-            found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
-            what = f" ({found.group(1)})" if found else ""
-            raise UnsafeProgramError(f"{path} holds a pickled object that is not a plain tensor{what}, which "
-                                     "loading would execute; trtrepo refuses it") from None
-
-
-@contextmanager
-def _weights_only_unpickling() -> Iterator[None]:
-    """Make every torch.load inside use the weights-only unpickler (torch reads this per call)."""
-    names = ("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ["TORCH_FORCE_WEIGHTS_ONLY_LOAD"] = "1"
-    os.environ.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", None)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def example_inputs(spec: ModelSpec, point: str = "export", seed: int = 0,
-                   profile: dict[str, Dim] | None = None) -> tuple[torch.Tensor, ...]:
-    """Seeded random inputs at a shape point: ``min``, ``opt``, ``max`` or ``export``.
-
-    ``export`` is the shape torch.export traces with: opt, but never 0 or 1 on a dynamic dim,
-    because torch.export specialises a dim it sees as 1.
-    """
-    generator = torch.Generator().manual_seed(seed)
-    return tuple(random_tensor(t, _shape(t, point, profile), generator) for t in spec.inputs)
-
-
-def _shape(tensor: TensorSpec, point: str, profile: dict[str, Dim] | None = None) -> tuple[int, ...]:
-    if point != "export":
-        return tensor.shape_at(point, profile)
-    return tuple(min(max(d.opt, 2), d.max) if d.is_dynamic else d.opt for d in tensor.shape)
-
-
-def random_tensor(tensor: TensorSpec, shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
-    """Random data of a declared input: normal floats, or integers within the declared range."""
-    assert tensor.dtype is not None
-    dtype = tensor.dtype.torch
-    if tensor.dtype.is_float:
-        values = torch.randn(shape, generator=generator)
-        if tensor.value_range is not None:
-            lo, hi = tensor.value_range
-            values = torch.rand(shape, generator=generator) * (hi - lo) + lo
-        return values.to(dtype)
-    if dtype == torch.bool:
-        return torch.randint(0, 2, shape, generator=generator).to(torch.bool)
-    lo, hi = tensor.value_range or (0, 16)
-    return torch.randint(int(lo), int(hi) + 1, shape, generator=generator, dtype=torch.int64).to(dtype)
-
-
-def module_float_dtype(module: nn.Module) -> torch.dtype | None:
-    """The dtype of the module's first floating-point parameter or buffer (None when it has none)."""
-    for tensor in [*module.parameters(), *module.buffers()]:
-        if tensor.is_floating_point():
-            return tensor.dtype
-    return None
+from trtrepo.errors import CaptureError
+from trtrepo.samples import export_inputs
+from trtrepo.sources import module_float_dtype
+from trtrepo.spec import ModelSpec
 
 
 def dynamic_shapes(spec: ModelSpec) -> tuple[dict[int, Any], ...]:
@@ -206,7 +41,7 @@ def capture(spec: ModelSpec, module: nn.Module) -> torch.export.ExportedProgram:
     float_dtype = module_float_dtype(module)
     try:
         args = tuple(a.to(float_dtype) if float_dtype and a.is_floating_point() else a
-                     for a in example_inputs(spec))
+                     for a in export_inputs(spec))
         with torch.no_grad(), warnings.catch_warnings(), _torch_logs_silenced():
             # torch.export's own internals warn about its deprecated APIs; nothing a user can act on.
             warnings.filterwarnings("ignore", category=FutureWarning, module="copyreg")

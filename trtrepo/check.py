@@ -1,15 +1,15 @@
 """``trtrepo check``: prove a conversion numerically without a GPU.
 
-For each model: seeded random inputs at the min, opt and max shape points; eager PyTorch against
-the TensorRT network executed by the reference interpreter; per-output statistics against the
-precision's tolerance. When a case fails, the intermediates of the lowered ATen graph are compared
-with the network's tensors of the same name (every tensor is named after its FX node), and the first
-node where the error jumps is reported with its source line.
+For each model: seeded random inputs at the min, opt and max shape points of every profile (and
+more random shapes on request); the eager module that was captured against the TensorRT network
+executed by the reference interpreter — ``compare_runs`` over an ``EagerRunner`` and a
+``ReferenceRunner``. When a case fails, the intermediates of the lowered ATen graph are compared
+with the network's tensors of the same name (every tensor is named after its FX node), and the
+first node where the error jumps is reported with its source line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -17,122 +17,96 @@ import torch.fx
 from torch.export import ExportedProgram
 from torch.export.graph_signature import InputKind
 
-from trtrepo.capture import example_inputs, is_saved_program, load_module, load_saved_program
-from trtrepo.compare import CaseResult, Tolerance, compare_outputs, compare_tensor, tolerance_for
-from trtrepo.errors import TrtrepoError
+from trtrepo.compare import (
+    CaseResult,
+    Divergence,
+    Tolerance,
+    compare_runs,
+    compare_tensor,
+    exit_code,
+    output_tolerances,
+)
+from trtrepo.errors import Category, CheckFailedError, TrtrepoError
 from trtrepo.graph import constant_values, source_line
 from trtrepo.network import Converted, convert_model
-from trtrepo.reference import execute_network
+from trtrepo.report import failure_lines
+from trtrepo.runners import EagerRunner, ReferenceRunner
+from trtrepo.samples import SHAPE_POINTS, Sample, generated_samples
 from trtrepo.spec import ModelSpec
 
-SHAPE_POINTS = ("min", "opt", "max")
+
+def eager_runner(converted: Converted) -> EagerRunner:
+    """The expected side of check: the module instance that was captured (or the saved program)."""
+    if converted.module is not None:
+        return EagerRunner(converted.spec, converted.module)
+    return EagerRunner.from_program(converted.spec, converted.captured)
 
 
-def output_tolerances(spec: ModelSpec) -> dict[str, Tolerance]:
-    """The tolerance of every declared output (precision default, model and output overrides)."""
-    return {o.name: tolerance_for(spec.precision, spec.tolerance, o.tolerance) for o in spec.outputs}
-
-
-def eager_model(spec: ModelSpec) -> torch.nn.Module:
-    """The fp32 reference: the user's module (or the saved program's), floats in fp32."""
-    module = load_saved_program(spec).module() if is_saved_program(spec.source) else load_module(spec)
-    return module.float()
-
-
-def eager_outputs(module: torch.nn.Module, spec: ModelSpec,
-                  inputs: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:
-    """Run the eager model and name its flattened outputs as models.yaml does."""
-    inputs = tuple(t.float() if t.is_floating_point() else t for t in inputs)  # fp32 reference
-    with torch.no_grad():
-        value = module(*inputs)
-    flat = list(value) if isinstance(value, (tuple, list)) else [value]
-    if len(flat) != len(spec.outputs):
-        raise TrtrepoError(f"model {spec.name!r}: returns {len(flat)} outputs, models.yaml declares "
-                           f"{len(spec.outputs)}")
-    return {o.name: t for o, t in zip(spec.outputs, flat, strict=True)}
-
-
-def check_model(spec: ModelSpec, points: tuple[str, ...] = SHAPE_POINTS, seed: int = 0,
-                converted: Converted | None = None) -> list[CaseResult]:
-    """One CaseResult per shape point; conversion problems become a failed case, not an exception."""
-    try:
-        converted = converted or convert_model(spec)
-        module = eager_model(spec)
-    except TrtrepoError as exc:
-        return [CaseResult(spec.name, "convert", error=str(exc))]
+def check_converted(converted: Converted, samples: list[Sample] | None = None, seed: int = 0) -> list[CaseResult]:
+    """Compare the converted network with eager PyTorch on ``samples`` (default: every shape point)."""
+    spec = converted.spec
+    samples = samples if samples is not None else generated_samples(spec, seed=seed)
+    reference = ReferenceRunner(converted)
+    cases = compare_runs(spec, eager_runner(converted), reference, samples).cases
     tolerances = output_tolerances(spec)
-    results = []
-    profiles = spec.profile_list
-    cases = [(f"p{i}.{p}" if len(profiles) > 1 else p, p, profile)
-             for i, profile in enumerate(profiles) for p in points]
-    for label, point, profile in cases:
-        inputs = example_inputs(spec, point, seed, profile)
-        feed = {t.name: v for t, v in zip(spec.inputs, inputs, strict=True)}
-        case = CaseResult(spec.name, label, details={"input_shapes": {k: list(v.shape) for k, v in feed.items()}})
-        try:
-            expected = eager_outputs(module, spec, inputs)
-            got = execute_network(converted.network, feed).outputs
-        except TrtrepoError as exc:
-            case.error = str(exc)
-            results.append(case)
-            continue
-        compared = compare_outputs(spec.name, label, got, expected, tolerances)
-        case.outputs = compared.outputs
-        if not case.passed:
-            case.details["first_divergence"] = localise_safely(converted, feed, tolerances)
-        results.append(case)
-    return results
+    for case, sample in zip(cases, samples, strict=True):
+        case.latency_ms = None  # the reference interpreter's speed says nothing about an engine's
+        if case.category is Category.MISMATCH:
+            localise_safely(case, converted, reference, sample, tolerances)
+    return cases
 
 
-@dataclass(frozen=True)
-class Divergence:
-    """The first node whose TensorRT tensor departs from PyTorch beyond tolerance."""
+def check_model(spec: ModelSpec, seed: int = 0, samples: int = 0,
+                points: tuple[str, ...] = SHAPE_POINTS) -> list[CaseResult]:
+    """Convert ``spec`` and check it at ``points`` of every profile (then random shapes up to ``samples``).
 
-    node: str
-    op: str
-    source: str
-    max_abs: float
-    max_rel: float
-    previous_node: str
-    previous_max_abs: float
-
-    def describe(self) -> str:
-        """One paragraph for the report."""
-        where = f" at {self.source}" if self.source else ""
-        before = (f" (the node before it, {self.previous_node!r}, was within tolerance: max abs "
-                  f"{self.previous_max_abs:.3e})") if self.previous_node else ""
-        return (f"first divergence at node {self.node!r} ({self.op}){where}: max abs {self.max_abs:.3e}, "
-                f"max rel {self.max_rel:.3e}{before}")
-
-
-def localise_safely(converted: Converted, feed: dict[str, torch.Tensor],
-                    tolerances: dict[str, Tolerance]) -> dict[str, Any] | None:
-    """``localise``, but a failure to localise is reported in the result, never raised."""
+    A conversion problem becomes one failed case, not an exception.
+    """
     try:
-        return localise(converted, feed, tolerances)
+        converted = convert_model(spec)
+    except TrtrepoError as exc:
+        return [CaseResult(spec.name, "convert", error=str(exc), error_category=Category.ERROR)]
+    return check_converted(converted, generated_samples(spec, samples, seed, points))
+
+
+def require_passing(converted: Converted) -> dict[str, Any]:
+    """``build --check``: the check's summary for the build record; CheckFailedError when it fails."""
+    results = check_converted(converted)
+    summary = {"passed": all(r.passed for r in results), "cases": [r.to_dict() for r in results]}
+    if not summary["passed"]:
+        spec = converted.spec
+        raise CheckFailedError(f"{spec.spec_file}: model {spec.name!r}: check failed:\n  "
+                               + "\n  ".join(failure_lines(results)), exit_code(results))
+    return summary
+
+
+def localise_safely(case: CaseResult, converted: Converted, reference: ReferenceRunner, sample: Sample,
+                    tolerances: dict[str, Tolerance]) -> None:
+    """Record where ``case`` first diverges; a failure to localise is noted, never raised."""
+    try:
+        case.divergence = localise(converted, reference, sample, tolerances)
     except Exception as exc:  # the failing case is already reported; this is extra diagnosis
-        return {"message": f"could not localise the divergence: {type(exc).__name__}: {str(exc).splitlines()[0]}"}
+        case.diagnosis = f"could not localise the divergence: {type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
-def localise(converted: Converted, feed: dict[str, torch.Tensor],
-             tolerances: dict[str, Tolerance]) -> dict[str, Any] | None:
+def localise(converted: Converted, reference: ReferenceRunner, sample: Sample,
+             tolerances: dict[str, Tolerance]) -> Divergence | None:
     """Compare every node's intermediate with the network's same-named tensor; name the first bad one."""
     tolerance = min(tolerances.values(), key=lambda t: t.atol + t.rtol)
-    reference = execute_network(converted.network, feed, keep_intermediates=True).tensors
-    eager = lowered_intermediates(converted.program, converted.spec, feed)
+    network_values = reference.intermediates(sample.inputs)
+    eager = lowered_intermediates(converted.program, converted.spec, sample.inputs)
     previous = ("", 0.0)
     for node in converted.program.graph_module.graph.nodes:
-        if node.op != "call_function" or node.name not in reference or node.name not in eager:
+        if node.op != "call_function" or node.name not in network_values or node.name not in eager:
             continue
-        expected, got = eager[node.name], reference[node.name]
+        expected, got = eager[node.name], network_values[node.name]
         if not isinstance(expected, torch.Tensor) or tuple(expected.shape) != tuple(got.shape):
             continue
         stats = compare_tensor(node.name, got, expected, tolerance)
         if not stats.passed:
             origin = converted.result.origins.get(node.name)
-            divergence = Divergence(node.name, origin.op if origin else str(node.target), source_line(node),
-                                    stats.max_abs, stats.max_rel, *previous)
-            return {**divergence.__dict__, "message": divergence.describe()}
+            return Divergence(node.name, origin.op if origin else str(node.target), source_line(node),
+                              stats.max_abs, stats.max_rel, *previous)
         previous = (node.name, stats.max_abs)
     return None
 

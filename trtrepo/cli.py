@@ -115,42 +115,51 @@ def build(spec_file: Path, repository: Path, models: tuple[str, ...], jobs: int,
         sys.exit(report.exit_code)
 
 
+def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--json``, ``--report`` and ``--junit``: how check and verify hand their results on."""
+    fn = click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML here.")(fn)
+    fn = click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Also write the JSON report here.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")(fn)
+
+
+def show_results(results: list[Any], title: str, suite: str, as_json: bool, report: Path | None,
+                 junit: Path | None, extra: dict[str, Any], already_said: str = "") -> None:
+    """Write the reports asked for, then print the JSON or the table and every problem (except
+    ``already_said``, a problem shared by every case and printed once before)."""
+    from trtrepo.report import failure_lines, render_table, write_reports
+
+    document = write_reports(results, suite, report, junit, extra)
+    if as_json:
+        click.echo(document)
+        return
+    render_table(results, title)
+    for line in failure_lines(r for r in results if not already_said or r.error != already_said):
+        click.echo(line, err=True)
+
+
 @main.command()
 @click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "models", multiple=True, help="Check only this model (repeatable).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Also write JUnit XML here.")
+@report_options
 @reports_errors
 def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, report: Path | None,
           junit: Path | None) -> None:
     """Prove each conversion numerically on CPU: eager PyTorch vs the reference-executed network.
 
-    Exit code 0 when every model passes at its min, opt and max shapes, 1 when any fails.
+    Exit code 0 when every model passes at its min, opt and max shapes, 1 when an output is out of
+    tolerance, 2 when a model cannot be converted or run.
     """
     from trtrepo.check import check_model
-    from trtrepo.report import render_table, to_json, write_junit
+    from trtrepo.compare import exit_code
     from trtrepo.spec import load_project
 
     project = load_project(spec_file)
     results = [case for spec in project.select(models) for case in check_model(spec, seed=seed)]
-    document = to_json(results, {"spec_file": str(project.file), "seed": seed})
-    if report:
-        report.write_text(document + "\n", encoding="utf-8")
-    if junit:
-        write_junit(results, junit, "trtrepo.check")
-    if as_json:
-        click.echo(document)
-    else:
-        render_table(results, f"trtrepo check {spec_file}")
-        for case in results:
-            divergence = case.details.get("first_divergence")
-            if divergence:
-                click.echo(f"{case.model} [{case.case}]: {divergence['message']}")
-            if case.error:
-                click.echo(f"{case.model}: {case.error}", err=True)
-    sys.exit(0 if all(c.passed for c in results) else 1)
+    show_results(results, f"trtrepo check {spec_file}", "trtrepo.check", as_json, report, junit,
+                 {"spec_file": str(project.file), "seed": seed})
+    sys.exit(exit_code(results))
 
 
 @main.command()
@@ -167,9 +176,7 @@ def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, re
 @click.option("--wait", default=30.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for the server to be ready.")
 @click.option("--seed", default=0, show_default=True)
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report here.")
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+@report_options
 @reports_errors
 def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, ...], samples: int,
            concurrency: int, timeout: float, wait: float, seed: int, report: Path | None,
@@ -179,7 +186,6 @@ def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, .
     Exit code 0 when everything passed, 1 when a comparison or the served contract failed,
     2 when the server or a model could not be reached.
     """
-    from trtrepo.report import render_table, to_json, write_junit
     from trtrepo.spec import load_project
     from trtrepo.verify import Endpoint
     from trtrepo.verify import verify as run_verify
@@ -188,27 +194,63 @@ def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, .
     endpoint = Endpoint.parse(url, protocol, timeout)
     outcome = run_verify(project.select(models), endpoint, samples=samples, concurrency=concurrency,
                          seed=seed, wait=wait)
-    document = to_json(outcome.cases, {"url": endpoint.url, "protocol": protocol, "latency": outcome.latency,
-                                       "problem": outcome.problem})
     if outcome.problem:
         click.echo(f"error: {outcome.problem}", err=True)
-    if report:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(document + "\n", encoding="utf-8")
-    if junit:
-        write_junit(outcome.cases, junit, "trtrepo.verify")
-    if as_json:
-        click.echo(document)
-    else:
-        render_table(outcome.cases, f"trtrepo verify {spec_file} @ {endpoint.url} ({protocol})")
-        for case in outcome.cases:
-            if case.error and case.error != outcome.problem:
-                click.echo(f"{case.model} [{case.case}]: {case.error}", err=True)
+    show_results(outcome.cases, f"trtrepo verify {spec_file} @ {endpoint.url} ({protocol})", "trtrepo.verify",
+                 as_json, report, junit, {"url": endpoint.url, "protocol": protocol, "latency": outcome.latency,
+                                          "problem": outcome.problem}, already_said=outcome.problem)
+    if not as_json:
         for name, figures in outcome.latency.items():
             click.echo(f"{name}: {figures['requests']:.0f} requests, p50 {figures['p50_ms']:.1f} ms, "
                        f"p90 {figures['p90_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
                        f"{figures['inferences_per_s']:.1f} inferences/s")
     sys.exit(outcome.exit_code)
+
+
+@main.command()
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--expected", default="eager", show_default=True,
+              type=click.Choice(["eager", "program", "reference", "repository", "tensorrt", "triton"]),
+              help="The runner whose outputs are the reference.")
+@click.option("--got", default="reference", show_default=True,
+              type=click.Choice(["eager", "program", "reference", "repository", "tensorrt", "triton"]),
+              help="The runner under test.")
+@click.option("--model", "models", multiple=True, help="Compare only this model (repeatable).")
+@click.option("--repo", "repository", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("model_repository"), show_default=True,
+              help="Built repository (program, repository and tensorrt runners).")
+@click.option("--url", default=None, help="Triton HOST:PORT (triton runner).")
+@click.option("--protocol", type=click.Choice(["http", "grpc"]), default="http", show_default=True)
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds per Triton request.")
+@click.option("--samples", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Samples per model: the shape points of every profile, then random shapes up to this many.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@report_options
+@reports_errors
+def compare(spec_file: Path, expected: str, got: str, models: tuple[str, ...], repository: Path, url: str | None,
+            protocol: str, timeout: float, samples: int, seed: int, as_json: bool, report: Path | None,
+            junit: Path | None) -> None:
+    """Compare any two runners on the same inputs: eager PyTorch, the stored program, the reference
+    interpreter, a TensorRT engine (on a GPU), a Triton server.
+
+    `check` is `compare --expected eager --got reference`; on a GPU machine `--got tensorrt` or
+    `--got triton` judge the real engine with the same statistics and report.
+    """
+    from trtrepo.compare import compare_runs, exit_code
+    from trtrepo.runners.factory import RunnerSources, make_runner
+    from trtrepo.samples import generated_samples
+    from trtrepo.spec import load_project
+
+    project = load_project(spec_file)
+    sources = RunnerSources(repository, url, protocol, timeout)
+    results = []
+    for spec in project.select(models):
+        reference, under_test = make_runner(expected, spec, sources), make_runner(got, spec, sources)
+        results += compare_runs(spec, reference, under_test, generated_samples(spec, samples, seed)).cases
+    show_results(results, f"trtrepo compare {spec_file}: {got} vs {expected}", "trtrepo.compare", as_json, report,
+                 junit, {"spec_file": str(project.file), "expected": expected, "got": got, "seed": seed})
+    sys.exit(exit_code(results))
 
 
 DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"
@@ -275,7 +317,7 @@ def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port:
 def inspect(repository: Path, models: tuple[str, ...], tensorrt_version: str | None,
             compute_capability: str | None, as_json: bool, strict: bool) -> None:
     """Show what built each model of REPOSITORY, and warn about engines Triton may refuse."""
-    from trtrepo.inspect import inspect_repository, render_inspection
+    from trtrepo.inspection import inspect_repository, render_inspection
 
     findings = inspect_repository(repository, models, tensorrt_version, compute_capability)
     if as_json:

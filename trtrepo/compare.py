@@ -1,18 +1,28 @@
-"""Compare produced outputs with expected ones: one module for ``check`` and ``verify``.
+"""Compare what one runner produces with what another expects: one module for ``check`` and ``verify``.
 
-Per output: max abs / max rel / mean abs error, cosine similarity, NaN/Inf counts, and the smallest
-atol (at the policy's rtol) and rtol (at the policy's atol) that would have passed, so a failure
-says by how much it failed. Pass/fail follows a tolerance policy per precision, overridable per
-model and per output in models.yaml.
+``compare_runs`` is the one comparison loop: every sample through both runners, every output
+compared. Per output: max abs / max rel / mean abs error, cosine similarity, NaN/Inf counts, and
+the smallest atol (at the policy's rtol) and rtol (at the policy's atol) that would have passed, so
+a failure says by how much it failed. Pass/fail follows a tolerance policy per precision,
+overridable per model and per output in models.yaml. One result type, ``CaseResult``, is what the
+table, JSON and JUnit writers of ``trtrepo.report`` render.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
+
+from trtrepo.errors import Category, RunFailed
+from trtrepo.runners.base import Runner
+from trtrepo.samples import Sample
+from trtrepo.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,11 @@ def tolerance_for(precision: str, model_override: dict[str, float] | None = None
     base = DEFAULT_TOLERANCES[precision]
     merged = {**asdict(base), **(model_override or {}), **(output_override or {})}
     return Tolerance(atol=float(merged["atol"]), rtol=float(merged["rtol"]))
+
+
+def output_tolerances(spec: ModelSpec) -> dict[str, Tolerance]:
+    """The tolerance of every declared output (precision default, model and output overrides)."""
+    return {o.name: tolerance_for(spec.precision, spec.tolerance, o.tolerance) for o in spec.outputs}
 
 
 @dataclass
@@ -132,6 +147,27 @@ def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(torch.dot(a, b) / (na * nb))
 
 
+@dataclass(frozen=True)
+class Divergence:
+    """The first node whose TensorRT tensor departs from PyTorch beyond tolerance."""
+
+    node: str
+    op: str
+    source: str
+    max_abs: float
+    max_rel: float
+    previous_node: str = ""
+    previous_max_abs: float = 0.0
+
+    def describe(self) -> str:
+        """One paragraph for the report."""
+        where = f" at {self.source}" if self.source else ""
+        before = (f" (the node before it, {self.previous_node!r}, was within tolerance: max abs "
+                  f"{self.previous_max_abs:.3e})") if self.previous_node else ""
+        return (f"first divergence at node {self.node!r} ({self.op}){where}: max abs {self.max_abs:.3e}, "
+                f"max rel {self.max_rel:.3e}{before}")
+
+
 @dataclass
 class CaseResult:
     """One comparison case: a model at one input sample (e.g. the ``max`` shape point)."""
@@ -139,18 +175,39 @@ class CaseResult:
     model: str
     case: str
     outputs: list[OutputStats] = field(default_factory=list)
-    error: str = ""  # the case could not run (conversion error, server error, ...)
-    details: dict[str, Any] = field(default_factory=dict)  # e.g. input shapes, localisation
+    error: str = ""  # the case could not be compared: why
+    error_category: Category = Category.ERROR  # what kind of problem ``error`` is
+    input_shapes: dict[str, list[int]] = field(default_factory=dict)
+    seed: int | None = None  # of the generated inputs; None for a user's sample
+    latency_ms: float | None = None  # of the request, for a server
+    divergence: Divergence | None = None  # where a failed case first departs (check)
+    diagnosis: str = ""  # a note when the divergence could not be localised
+
+    @property
+    def category(self) -> Category:
+        """Passed, out of tolerance, or the kind of problem that stopped the comparison."""
+        if self.error:
+            return self.error_category
+        return Category.PASSED if self.outputs and all(o.passed for o in self.outputs) else Category.MISMATCH
 
     @property
     def passed(self) -> bool:
         """True when the case ran and every output passed."""
-        return not self.error and bool(self.outputs) and all(o.passed for o in self.outputs)
+        return self.category is Category.PASSED
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {"model": self.model, "case": self.case, "passed": self.passed, "error": self.error,
-                "details": self.details, "outputs": [o.to_dict() for o in self.outputs]}
+        return {"model": self.model, "case": self.case, "passed": self.passed, "category": self.category.value,
+                "error": self.error, "input_shapes": self.input_shapes, "seed": self.seed,
+                "latency_ms": self.latency_ms,
+                "divergence": {**asdict(self.divergence), "message": self.divergence.describe()}
+                if self.divergence else None,
+                "diagnosis": self.diagnosis, "outputs": [o.to_dict() for o in self.outputs]}
+
+
+def exit_code(results: Sequence[CaseResult]) -> int:
+    """The exit code every comparing command returns: the worst case's (no case at all is 2)."""
+    return max((r.category.exit_code for r in results), default=2)
 
 
 def compare_outputs(model: str, case: str, got: dict[str, torch.Tensor], expected: dict[str, torch.Tensor],
@@ -160,3 +217,54 @@ def compare_outputs(model: str, case: str, got: dict[str, torch.Tensor], expecte
     for name, value in expected.items():
         result.outputs.append(compare_tensor(name, got.get(name), value, tolerances[name]))
     return result
+
+
+@dataclass
+class Comparison:
+    """Every case of one model's comparison, and the wall time the runner under test took."""
+
+    cases: list[CaseResult]
+    seconds: float
+
+
+def compare_runs(spec: ModelSpec, expected: Runner, got: Runner, samples: Sequence[Sample],
+                 concurrency: int = 1) -> Comparison:
+    """Run every sample through ``got`` (``concurrency`` at once) and ``expected``, and compare.
+
+    A runner that cannot answer for a sample makes that sample's case an error of the runner's
+    category; the other samples are still compared.
+    """
+    tolerances = output_tolerances(spec)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        answers = list(pool.map(lambda sample: _timed_infer(got, sample), samples))
+    seconds = time.perf_counter() - started
+    return Comparison([_compare_one(spec, expected, sample, answer, tolerances)
+                       for sample, answer in zip(samples, answers, strict=True)], seconds)
+
+
+def _timed_infer(runner: Runner, sample: Sample) -> tuple[dict[str, torch.Tensor] | RunFailed, float]:
+    started = time.perf_counter()
+    try:
+        outputs: dict[str, torch.Tensor] | RunFailed = runner.infer(sample.inputs)
+    except RunFailed as exc:
+        outputs = exc
+    return outputs, time.perf_counter() - started
+
+
+def _compare_one(spec: ModelSpec, expected: Runner, sample: Sample,
+                 answer: tuple[dict[str, torch.Tensor] | RunFailed, float],
+                 tolerances: dict[str, Tolerance]) -> CaseResult:
+    got, seconds = answer
+    case = CaseResult(spec.name, sample.label, input_shapes=sample.shapes, seed=sample.seed,
+                      latency_ms=round(seconds * 1000, 3))
+    if isinstance(got, RunFailed):
+        case.error, case.error_category = str(got), got.category
+        return case
+    try:
+        reference = expected.infer(sample.inputs)
+    except RunFailed as exc:
+        case.error, case.error_category = str(exc), exc.category
+        return case
+    case.outputs = compare_outputs(spec.name, sample.label, got, reference, tolerances).outputs
+    return case

@@ -79,11 +79,11 @@ def unsupported_options(settings: BuildSettings, flavour_name: str) -> list[str]
 
 def configure(builder: Any, spec: ModelSpec, settings: BuildSettings) -> Any:
     """A builder config with the profile and every requested option applied."""
-    module, fl = trt(), flavour()
-    unsupported = unsupported_options(settings, fl.name)
+    module, installed = trt(), flavour()
+    unsupported = unsupported_options(settings, installed.name)
     if unsupported:
         raise EngineBuildError(f"{spec.spec_file}: model {spec.name!r}: build options not supported by "
-                               f"{fl.module_name} {fl.version}: {', '.join(unsupported)}")
+                               f"{installed.module_name} {installed.version}: {', '.join(unsupported)}")
     config = builder.create_builder_config()
     if settings.workspace_mb is not None:
         config.set_memory_pool_limit(module.MemoryPoolType.WORKSPACE, settings.workspace_mb << 20)
@@ -181,8 +181,8 @@ def build_plan(builder: Any, network: Any, spec: ModelSpec, settings: BuildSetti
 
 def build_target(builder: Any) -> dict[str, Any]:
     """What the engine targets: the flavour, and the GPU/compute capability where known."""
-    fl = flavour()
-    target: dict[str, Any] = {"flavour": fl.name, "tensorrt_version": fl.version}
+    installed = flavour()
+    target: dict[str, Any] = {"flavour": installed.name, "tensorrt_version": installed.version}
     try:
         import torch
 

@@ -6,6 +6,8 @@ traceback; the CLI prints ``str(error)`` and exits with ``exit_code``.
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class TrtrepoError(Exception):
     """Base class: a problem the user can act on. ``exit_code`` is what the CLI returns."""
@@ -44,9 +46,12 @@ class EngineBuildError(TrtrepoError):
 
 
 class CheckFailedError(TrtrepoError):
-    """The converted network does not match eager PyTorch within tolerance."""
+    """The converted network does not match eager PyTorch within tolerance (exit 1), or check could
+    not compare them (the eager model failed on its inputs, the network could not execute: exit 2)."""
 
-    exit_code = 1
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class RepositoryError(TrtrepoError):
@@ -61,13 +66,33 @@ class FlavourError(TrtrepoError):
     """No usable TensorRT Python package, or the requested one is missing."""
 
 
-class ReferenceError_(TrtrepoError):
-    """The reference interpreter met a layer or attribute it does not implement."""
+class ReferenceExecutionError(TrtrepoError):
+    """The reference interpreter cannot execute a network: a layer it does not implement, bad inputs, ..."""
 
 
 class ServeError(TrtrepoError):
     """The local Triton server could not be started or stopped."""
 
 
-class VerifyError(TrtrepoError):
-    """verify could not reach the server or the model (a usage/connection problem, not a mismatch)."""
+class Category(str, Enum):
+    """What a comparison case came to: passed, out of tolerance, or why it could not be judged."""
+
+    PASSED = "passed"
+    MISMATCH = "mismatch"  # ran, and an output is out of tolerance
+    CONTRACT = "contract"  # the served model's names, types or dims differ from models.yaml
+    ERROR = "error"  # conversion or execution failed (a problem of the network or of trtrepo)
+    REFERENCE = "reference"  # the expected side (the eager model, user samples) could not run
+    UNAVAILABLE = "unavailable"  # the server or the model could not be reached
+
+    @property
+    def exit_code(self) -> int:
+        """0 passed; 1 a comparison or contract failed; 2 nothing could be compared."""
+        return {Category.PASSED: 0, Category.MISMATCH: 1, Category.CONTRACT: 1}.get(self, 2)
+
+
+class RunFailed(TrtrepoError):
+    """A runner could not produce outputs for one sample; ``category`` says whose problem it is."""
+
+    def __init__(self, message: str, category: Category):
+        super().__init__(message)
+        self.category = category

@@ -18,11 +18,12 @@ from typing import Any
 from torch import nn
 from torch.export import ExportedProgram
 
-from trtrepo.capture import capture, is_saved_program, load_module, load_saved_program
+from trtrepo.capture import capture
 from trtrepo.convert.context import ConversionSettings
 from trtrepo.convert.interpreter import ConversionResult, convert_program
 from trtrepo.engine import new_builder, new_network
 from trtrepo.lower import lower
+from trtrepo.sources import is_saved_program, load_module, load_saved_program
 from trtrepo.spec import ModelSpec
 
 StageCallback = Callable[[str, str], None]  # (model name, stage) -> None

@@ -1,6 +1,7 @@
-"""The build pipeline for one model: capture -> lower -> convert -> engine -> config, timed per stage.
+"""The back half of building one model: engine -> config -> build record, timed per stage.
 
-Publishing, incremental skips and parallelism are ``trtrepo.build``'s job.
+The front half (capture -> lower -> convert) is ``trtrepo.network``'s; ``trtrepo.build`` runs the
+stages in order (convert, check when asked, engine, config) and publishes, skips and parallelises.
 """
 
 from __future__ import annotations
@@ -18,27 +19,21 @@ from torch.export import ExportedProgram
 
 from trtrepo import __version__
 from trtrepo.engine import BuildSettings, build_plan, build_target, profile_shapes
-from trtrepo.errors import CheckFailedError
-from trtrepo.network import Converted, StageCallback, convert_model, timed
+from trtrepo.network import Converted, StageCallback, timed
 from trtrepo.repository import BuiltModel, facts_dict, network_facts, render_config
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import flavour
 
 
-def build_model(spec: ModelSpec, settings: BuildSettings | None = None,
-                on_stage: StageCallback | None = None, check: bool = False,
-                on_progress: Callable[[str], None] | None = None) -> BuiltModel:
-    """Everything up to (not including) writing: the config text, the plan and the build record.
+def build_model(converted: Converted, settings: BuildSettings | None = None,
+                on_stage: StageCallback | None = None, on_progress: Callable[[str], None] | None = None,
+                check: dict[str, Any] | None = None) -> BuiltModel:
+    """The engine and config of a converted model, and its build record: everything but writing.
 
-    With ``check``, the network is first proven against eager PyTorch by the reference interpreter;
-    a failed check stops the model from being built, and the result goes into the build record.
+    ``check`` is the summary of a check already passed (``trtrepo.check.require_passing``); it
+    goes into the build record.
     """
-    converted = convert_model(spec, on_stage)
-    timings = converted.timings
-    check_summary = None
-    if check:
-        with timed(timings, "check", spec.name, on_stage):
-            check_summary = run_check(converted)
+    spec, timings = converted.spec, converted.timings
     settings = settings or BuildSettings()
     with timed(timings, "build", spec.name, on_stage):
         plan, _ = build_plan(converted.builder, converted.network, spec, settings, on_progress,
@@ -48,7 +43,7 @@ def build_model(spec: ModelSpec, settings: BuildSettings | None = None,
         config_text = render_config(facts, spec)
         program_bytes = saved_program(converted.captured)
     record = build_record(spec, facts_dict(facts), plan, timings, converted.result.converters_used)
-    record["check"] = check_summary
+    record["check"] = check
     record["build_settings"] = settings.to_record()
     record["target"] = build_target(converted.builder)
     record["hashes"] = {"program": hashlib.sha256(program_bytes).hexdigest(),
@@ -106,37 +101,13 @@ def saved_program(program: ExportedProgram) -> bytes:
     return buffer.getvalue()
 
 
-def run_check(converted: Converted) -> dict[str, Any]:
-    """Run ``check`` on a converted model; raise CheckFailedError with the report when it fails."""
-    from trtrepo.check import check_model
-
-    results = check_model(converted.spec, converted=converted)
-    summary = {"passed": all(r.passed for r in results), "cases": [r.to_dict() for r in results]}
-    if not summary["passed"]:
-        lines = []
-        for r in results:
-            if r.error:
-                lines.append(f"[{r.case}] {r.error}")
-            for o in r.outputs:
-                if not o.passed:
-                    lines.append(f"[{r.case}] output {o.name!r}: {o.problem or 'out of tolerance'}: "
-                                 f"max abs {o.max_abs:.3e}, max rel {o.max_rel:.3e}, "
-                                 f"{o.mismatched} element(s) outside atol {o.tolerance.atol:g} "
-                                 f"rtol {o.tolerance.rtol:g}")
-            if r.details.get("first_divergence"):
-                lines.append(f"[{r.case}] {r.details['first_divergence']['message']}")
-        raise CheckFailedError(f"{converted.spec.spec_file}: model {converted.spec.name!r}: check failed:\n  "
-                               + "\n  ".join(lines))
-    return summary
-
-
 def build_record(spec: ModelSpec, facts: dict[str, Any], plan: bytes, timings: dict[str, float],
                  converters: dict[str, int]) -> dict[str, Any]:
     """What built this model, from what, and how: enough for ``serve`` to rebuild the network."""
-    fl = flavour()
+    installed = flavour()
     return {
         "trtrepo_version": __version__,
-        "tensorrt": {"flavour": fl.name, "module": fl.module_name, "version": fl.version},
+        "tensorrt": {"flavour": installed.name, "module": installed.module_name, "version": installed.version},
         "model": spec.name,
         "version": spec.version,
         "spec_file": str(spec.spec_file),

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from trtrepo.compare import CaseResult, OutputStats
+from trtrepo.compare import CaseResult, OutputStats, exit_code
 
 
 def _fmt(value: float) -> str:
@@ -46,10 +46,49 @@ def _numbers(out: OutputStats) -> list[str]:
             f"atol {out.tolerance.atol:g} rtol {out.tolerance.rtol:g}"]
 
 
+def failure_lines(results: Iterable[CaseResult]) -> list[str]:
+    """One ``model [case]: problem`` line per problem of every failed case (errors, outputs out
+    of tolerance, divergences); every command that compares renders its failures with this."""
+    lines = []
+    for r in results:
+        where = f"{r.model} [{r.case}]"
+        if r.error:
+            lines.append(f"{where}: {r.error}")
+        for o in r.outputs:
+            if not o.passed:
+                lines.append(f"{where}: output {o.name!r}: {o.problem or 'out of tolerance'}: "
+                             f"max abs {o.max_abs:.3e}, max rel {o.max_rel:.3e}, "
+                             f"{o.mismatched} element(s) outside atol {o.tolerance.atol:g} "
+                             f"rtol {o.tolerance.rtol:g}" + _replay(r))
+        if r.divergence:
+            lines.append(f"{where}: {r.divergence.describe()}")
+        if r.diagnosis:
+            lines.append(f"{where}: {r.diagnosis}")
+    return lines
+
+
+def _replay(result: CaseResult) -> str:
+    return f" (inputs {result.input_shapes}, seed {result.seed})" if result.seed is not None else ""
+
+
 def to_json(results: Iterable[CaseResult], extra: dict[str, Any] | None = None) -> str:
     """The JSON report: every case with its per-output statistics."""
+    results = list(results)
     cases = [r.to_dict() for r in results]
-    return json.dumps({**(extra or {}), "passed": all(c["passed"] for c in cases), "cases": cases}, indent=2)
+    return json.dumps({**(extra or {}), "passed": all(c["passed"] for c in cases), "exit_code": exit_code(results),
+                       "cases": cases}, indent=2)
+
+
+def write_reports(results: list[CaseResult], suite: str, report: Path | None = None, junit: Path | None = None,
+                  extra: dict[str, Any] | None = None) -> str:
+    """Write the JSON report and JUnit XML where asked (folders created); returns the JSON text."""
+    document = to_json(results, extra)
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(document + "\n", encoding="utf-8")
+    if junit:
+        write_junit(results, junit, suite)
+    return document
 
 
 def write_junit(results: Iterable[CaseResult], path: Path, suite: str) -> None:

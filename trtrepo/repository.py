@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from google.protobuf import text_format
 from tritonclient.grpc import model_config_pb2
 
@@ -22,6 +21,7 @@ from trtrepo import __version__
 from trtrepo.dtypes import from_trt
 from trtrepo.errors import RepositoryError
 from trtrepo.fsutil import publish_directory, staging_directory
+from trtrepo.rendering import render
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import flavour
 
@@ -82,20 +82,10 @@ def _check_profile_batch(spec: ModelSpec) -> None:
                                   f"1..{spec.max_batch_size}")
 
 
-def _template_env() -> jinja2.Environment:
-    package_dir = Path(__file__).parent
-    search = [package_dir / "templates", package_dir.parent / "templates"]
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search if p.is_dir()]),
-        undefined=jinja2.StrictUndefined,  # a missing value is a bug, never an empty string
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
 def render_config(facts: ModelFacts, spec: ModelSpec) -> str:
     """config.pbtxt text for a built model, validated against Triton's ModelConfig schema."""
-    text = _template_env().get_template("config.pbtxt.j2").render(
+    text = render(
+        "config.pbtxt.j2",
         name=spec.name,
         max_batch_size=facts.max_batch_size,
         inputs=facts.inputs,

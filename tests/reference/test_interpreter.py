@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 from trtrepo.reference import ReferenceResult, execute_network, registry
 
 from .helpers import NetBuilder, assert_exact
@@ -100,7 +100,7 @@ def test_wildcard_dimension_accepts_any_length(build):
 )
 def test_bad_inputs_are_rejected(build, inputs, message):
     network = _relu_net(build)
-    with pytest.raises(ReferenceError_, match=message):
+    with pytest.raises(ReferenceExecutionError, match=message):
         execute_network(network.network, inputs)
 
 
@@ -109,7 +109,7 @@ def test_unimplemented_layer_names_the_layer(net):
     lrn = net.network.add_lrn(x, 3, 1.0, 0.5, 1.0)
     lrn.name = "my_lrn"
     net.network.mark_output(lrn.get_output(0))
-    with pytest.raises(ReferenceError_, match=r"layer 'my_lrn' \(#0, LRN\): this layer type is not implemented"):
+    with pytest.raises(ReferenceExecutionError, match=r"layer 'my_lrn' \(#0, LRN\): this layer type is not implemented"):
         net.run(x=torch.zeros(1, 3, 2, 2))
 
 
@@ -121,7 +121,7 @@ def test_quantize_layer_is_a_hard_error(net):
     q = net.network.add_quantize(x, scale, trt.int8)
     dq = net.network.add_dequantize(q.get_output(0), scale, trt.float32)
     net.network.mark_output(dq.get_output(0))
-    with pytest.raises(ReferenceError_, match=r"QUANTIZE\): quantization is not supported"):
+    with pytest.raises(ReferenceExecutionError, match=r"QUANTIZE\): quantization is not supported"):
         net.run(x=torch.zeros(2, 2))
 
 
@@ -131,7 +131,7 @@ def test_unsupported_attribute_names_layer_and_attribute(build):
         layer.name = "noise"
         return layer.get_output(0)
 
-    with pytest.raises(ReferenceError_, match=r"layer 'noise' \(#0, FILL\): fill operation RANDOM_NORMAL"):
+    with pytest.raises(ReferenceExecutionError, match=r"layer 'noise' \(#0, FILL\): fill operation RANDOM_NORMAL"):
         build(define).out()
 
 
@@ -142,7 +142,7 @@ def test_layer_tensorrt_cannot_shape_is_an_error(build):
         layer.shape = (1, 1, 4)
         return layer.get_output(0)
 
-    with pytest.raises(ReferenceError_, match="RESIZE.*cannot infer the shape"):
+    with pytest.raises(ReferenceExecutionError, match="RESIZE.*cannot infer the shape"):
         build(define).out(x=torch.tensor([[[1, 2]]], dtype=torch.int32))
 
 
@@ -154,7 +154,7 @@ def test_computed_dtype_must_match_declared_dtype(build, monkeypatch):
     def define(n, trt):
         return n.network.add_unary(n.input("x", torch.float32, (1,)), trt.UnaryOperation.ABS).get_output(0)
 
-    with pytest.raises(ReferenceError_, match="computed as float64\\[1\\] but the network declares torch.float32"):
+    with pytest.raises(ReferenceExecutionError, match="computed as float64\\[1\\] but the network declares torch.float32"):
         build(define).out(x=torch.tensor([1.0]))
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from tests.conftest import EXAMPLES, tree
 from tests.robustness.test_kill_publish import MODELS, Build, check_repository, write_spec
+from trtrepo.build import build_one_model
 from trtrepo.fsutil import staging_area
-from trtrepo.pipeline import build_model
 from trtrepo.repository import PLAN_FILE, PROGRAM_FILE, RECORD_FILE, publish, read_config
 from trtrepo.serve.derived import SNAPSHOT_DIR, derive_repository, snapshot_model
 from trtrepo.spec import load_project
@@ -97,7 +97,7 @@ def two_versions(tmp_path_factory):
     for seed in (1, 2):
         write_spec(folder, seed)
         spec = load_project(folder / "models.yaml").select(["mlp"])[0]
-        built.append(build_model(spec))
+        built.append(build_one_model(spec))
     assert built[0].record["plan_sha256"] != built[1].record["plan_sha256"]
     return built
 

@@ -18,10 +18,10 @@ import torch
 
 from tests.conftest import EXAMPLES, ROOT, tree
 from trtrepo import fsutil
-from trtrepo.capture import UnsafeProgramError, load_program
 from trtrepo.errors import ServeError
 from trtrepo.fsutil import OLD_PREFIX, STAGING_PREFIX, publish_directory, remove_stale_staging
 from trtrepo.serve.derived import MARKER_FILE, derive_repository
+from trtrepo.sources import UnsafeProgramError, load_program
 from trtrepo.spec import load_project
 
 TINY = """
@@ -284,7 +284,7 @@ def test_a_pt2_source_with_a_payload_is_refused(cli, tmp_path):
 
 
 def test_serve_loads_the_stored_program_safely(tmp_path):
-    from trtrepo.serve.backend import reference_runner
+    from trtrepo.runners import ReferenceRunner
 
     marker = tmp_path / "ran"
     spec = load_project(EXAMPLES / "models.yaml").select(["mlp"])[0]
@@ -293,7 +293,7 @@ def test_serve_loads_the_stored_program_safely(tmp_path):
     (model_dir / "trtrepo.json").write_text(json.dumps({"spec_file": str(spec.spec_file), "spec": spec.raw}))
     (model_dir / "program.pt2").write_bytes(with_pickled_weight(saved_program(), marker))
     with pytest.raises(UnsafeProgramError):
-        reference_runner(model_dir)
+        ReferenceRunner.from_model_dir(model_dir)
     assert not marker.exists()
 
 

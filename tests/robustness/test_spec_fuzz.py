@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.conftest import EXAMPLES
 from trtrepo.errors import SpecError
 from trtrepo.spec import Project, load_project
-from trtrepo.spec_schema import INT32_MAX, name_problem
+from trtrepo.spec.schema import INT32_MAX, name_problem
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXAMPLE = yaml.safe_load((EXAMPLES / "models.yaml").read_text())

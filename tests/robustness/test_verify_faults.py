@@ -125,7 +125,7 @@ def test_a_slow_model_times_out_and_the_others_still_run(cli, server, tmp_path, 
     assert time.monotonic() - started < 30, "a timeout is not retried into a long wait"
     cases = by_model(data)
     assert all(c["passed"] for c in cases["first"] + cases["last"]) and len(cases["last"]) == 2
-    assert [c["details"]["category"] for c in cases["slow"]] == ["unavailable", "unavailable"]
+    assert [c["category"] for c in cases["slow"]] == ["unavailable", "unavailable"]
     for case in cases["slow"]:
         assert "inference on model 'slow': no answer within 1 s (--timeout)" in case["error"]
     assert "slow [min]: inference on model 'slow': no answer within 1 s" in result.output
@@ -157,7 +157,7 @@ def test_a_model_unloaded_mid_run_is_reported(cli, server, tmp_path):
     victim = cases["victim"]
     assert victim[0]["passed"], "the first request ran before the unload"
     failed = [c for c in victim if not c["passed"]]
-    assert failed and all(c["details"]["category"] == "unavailable" for c in failed)
+    assert failed and all(c["category"] == "unavailable" for c in failed)
     assert all("Request for unknown model: 'victim'" in c["error"] for c in failed), failed
     assert all(c["passed"] for c in cases["first"] + cases["last"]) and len(cases["last"]) == 6
 
@@ -175,7 +175,7 @@ def test_a_server_killed_mid_run_is_reported(cli, tmp_path):
     assert [c["case"] for c in cases["killer"]] == ["min", "opt"]
     assert [c["case"] for c in cases["last"]] == ["ready"]
     for case in cases["killer"] + cases["last"]:
-        assert case["details"]["category"] == "unavailable"
+        assert case["category"] == "unavailable"
         assert "Connection refused" in case["error"] or "Connection reset" in case["error"], case["error"]
     assert "last [ready]: model 'last' readiness: [Errno 111] Connection refused" in result.output
     assert 'tests="5"' in junit and 'errors="3"' in junit
@@ -228,5 +228,5 @@ def test_no_server_still_writes_the_report(cli, tmp_path):
     assert "first [ready]" not in result.output
     data = json.loads(report.read_text())
     assert data["problem"].startswith("Triton server at localhost:")
-    assert [(c["model"], c["case"], c["details"]["category"]) for c in data["cases"]] == [
+    assert [(c["model"], c["case"], c["category"]) for c in data["cases"]] == [
         ("first", "ready", "unavailable"), ("last", "ready", "unavailable")]

@@ -163,3 +163,25 @@ def test_served_config_keeps_names_and_shows_mode(server):
     assert config["backend"] == "python"
     assert config["parameters"]["trtrepo_execution_mode"]["string_value"] == "reference"
     assert [i["name"] for i in config["input"]] == ["image"] and config["max_batch_size"] == 4
+
+
+def test_compare_the_served_model_with_the_repository_network(server, cli, tmp_path):
+    report = tmp_path / "compare.json"
+    result = cli("compare", EXAMPLES / "models.yaml", "--model", "cnn", "--expected", "repository", "--got",
+                 "triton", "--repo", server.tmp / "repo", "--url", server.url_grpc, "--protocol", "grpc",
+                 "--report", report)
+    assert result.exit_code == 0, result.output
+    cases = json.loads(report.read_text())["cases"]
+    assert [c["case"] for c in cases] == ["min", "opt", "max"]
+    assert all(c["outputs"][0]["max_abs"] == 0 for c in cases), "the server runs exactly the repository's network"
+
+
+def test_compare_catches_other_weights_in_the_repository(server, cli, tmp_path):
+    same = _yaml_beside_examples(tmp_path, "same", WRONG_WEIGHTS.format(seed=1))
+    other = _yaml_beside_examples(tmp_path, "other", WRONG_WEIGHTS.format(seed=2))
+    repo = server.tmp / "repo"
+    result = cli("compare", same, "--expected", "eager", "--got", "program", "--repo", repo)
+    assert result.exit_code == 0, result.output  # the stored program holds the weights seed 1 builds
+    result = cli("compare", other, "--expected", "eager", "--got", "program", "--repo", repo)
+    assert result.exit_code == 1, result.output
+    assert "mlp_perturbed [max]: output 'logits': out of tolerance" in result.output

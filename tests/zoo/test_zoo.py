@@ -12,7 +12,7 @@ import json
 import pytest
 
 from tests.conftest import EXAMPLES
-from trtrepo.pipeline import build_model
+from trtrepo.build import build_one_model
 from trtrepo.repository import parse_config
 from trtrepo.spec import ModelSpec, load_project
 
@@ -60,7 +60,7 @@ def test_the_zoo_covers_the_architectures():
 
 @pytest.mark.parametrize("spec", zoo_models())
 def test_zoo_model_builds_and_passes_check(spec: ModelSpec):
-    built = build_model(spec, check=True)  # a failed check raises, naming the first diverging node
+    built = build_one_model(spec, check=True)  # a failed check raises, naming the first diverging node
 
     assert len(built.plan) > 1000, "a real serialized engine"
     record = built.record
@@ -68,7 +68,7 @@ def test_zoo_model_builds_and_passes_check(spec: ModelSpec):
     assert record["check"]["passed"] is True
     cases = record["check"]["cases"]
     assert [c["case"] for c in cases] == POINTS
-    assert cases[-1]["details"]["input_shapes"] == {t.name: list(t.shape_at("max")) for t in spec.inputs}
+    assert cases[-1]["input_shapes"] == {t.name: list(t.shape_at("max")) for t in spec.inputs}
     assert [o["name"] for o in cases[-1]["outputs"]] == [o.name for o in spec.outputs]
 
     config = parse_config(built.config_text, spec.name)

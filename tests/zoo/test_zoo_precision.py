@@ -12,9 +12,10 @@ import dataclasses
 import pytest
 
 from tests.zoo.test_zoo import PROJECT
-from trtrepo.check import check_model
+from trtrepo.check import check_converted
 from trtrepo.engine import build_plan
 from trtrepo.network import convert_model
+from trtrepo.samples import generated_samples
 
 # bf16 keeps 8 mantissa bits: the decoder's logits (|x| up to ~4, bf16 ulp 0.03) land ~5 ulps
 # (0.17) from fp32 — the same 4-5 ulps its fp16 build shows (1.8e-2). A models.yaml would say so
@@ -29,7 +30,7 @@ def test_low_precision_zoo_builds_and_passes_check(precision, name):
     spec = dataclasses.replace(spec, precision=precision,
                                tolerance={**spec.tolerance, **OVERRIDES.get((precision, name), {})})
     converted = convert_model(spec)
-    results = check_model(spec, points=("min", "max"), converted=converted)
+    results = check_converted(converted, generated_samples(spec, points=("min", "max")))
     failures = [(r.case, r.error, [(o.name, o.max_abs, o.mismatched) for o in r.outputs if not o.passed])
                 for r in results if not r.passed]
     assert not failures, failures

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 from trtrepo.reference import ops  # noqa: F401  (registers every layer family)
 from trtrepo.reference.dtypes import to_torch, trt_dtype_name
 from trtrepo.reference.layer import LayerContext, describe
@@ -35,7 +35,7 @@ def execute_network(
 ) -> ReferenceResult:
     """Run ``network`` on concrete ``inputs`` and return its outputs (and optionally every tensor).
 
-    Raises ``ReferenceError_`` for a missing, extra or mistyped input, for a layer or attribute the
+    Raises ``ReferenceExecutionError`` for a missing, extra or mistyped input, for a layer or attribute the
     interpreter does not implement, for a failed assertion layer, and when a computed tensor's type
     or shape disagrees with what the network declares.
     """
@@ -46,7 +46,7 @@ def execute_network(
     for i in range(network.num_outputs):
         name = network.get_output(i).name
         if name not in values:
-            raise ReferenceError_(f"network output {name!r} was never computed")
+            raise ReferenceExecutionError(f"network output {name!r} was never computed")
         outputs[name] = values[name]
     return ReferenceResult(outputs=outputs, tensors=dict(values) if keep_intermediates else dict(outputs))
 
@@ -57,7 +57,8 @@ def _bind_inputs(network: Any, inputs: Mapping[str, torch.Tensor]) -> dict[str, 
     missing = [name for name in names if name not in inputs]
     extra = sorted(set(inputs) - set(names))
     if missing or extra:
-        raise ReferenceError_(f"network inputs do not match: missing {missing}, unexpected {extra}; expected {names}")
+        raise ReferenceExecutionError(f"network inputs do not match: missing {missing}, unexpected {extra}; "
+                                      f"expected {names}")
     values: dict[str, torch.Tensor] = {}
     for tensor in declared:
         value = inputs[tensor.name]
@@ -69,14 +70,14 @@ def _bind_inputs(network: Any, inputs: Mapping[str, torch.Tensor]) -> dict[str, 
 def _check_input(tensor: Any, value: Any) -> None:
     name = tensor.name
     if not isinstance(value, torch.Tensor):
-        raise ReferenceError_(f"input {name!r} must be a torch.Tensor, got {type(value).__name__}")
+        raise ReferenceExecutionError(f"input {name!r} must be a torch.Tensor, got {type(value).__name__}")
     dtype = to_torch(tensor.dtype)
     if dtype is None:
-        raise ReferenceError_(f"input {name!r} has type {trt_dtype_name(tensor.dtype)}, which is unsupported")
+        raise ReferenceExecutionError(f"input {name!r} has type {trt_dtype_name(tensor.dtype)}, which is unsupported")
     if value.dtype != dtype:
-        raise ReferenceError_(f"input {name!r} must have dtype {dtype}, got {value.dtype}")
+        raise ReferenceExecutionError(f"input {name!r} must have dtype {dtype}, got {value.dtype}")
     if not _shape_fits(list(tensor.shape), list(value.shape)):
-        raise ReferenceError_(
+        raise ReferenceExecutionError(
             f"input {name!r} has shape {list(value.shape)}, incompatible with declared {list(tensor.shape)}"
         )
 
@@ -114,7 +115,7 @@ def _execution_order(network: Any) -> list[int]:
             if tensor.name in producer:
                 needs.add(producer[tensor.name])
             elif tensor.name not in known:
-                raise ReferenceError_(
+                raise ReferenceExecutionError(
                     f"layer {layer.name!r} (#{i}) reads tensor {tensor.name!r}, which no layer produces"
                 )
         deps.append(needs)
@@ -139,7 +140,7 @@ def _kahn(deps: list[set[int]]) -> list[int]:
                 heapq.heappush(ready, user)
     if len(order) != len(deps):
         stuck = sorted(set(range(len(deps))) - set(order))
-        raise ReferenceError_(f"the network has a cycle through layers {stuck}")
+        raise ReferenceExecutionError(f"the network has a cycle through layers {stuck}")
     return order
 
 
@@ -149,7 +150,7 @@ def _run_layer(network: Any, index: int, values: dict[str, torch.Tensor]) -> Non
     entry = HANDLERS.get(type_name)
     if entry is None:
         reason = UNSUPPORTED.get(type_name, "this layer type is not implemented")
-        raise ReferenceError_(f"layer {layer.name!r} (#{index}, {type_name}): {reason}")
+        raise ReferenceExecutionError(f"layer {layer.name!r} (#{index}, {type_name}): {reason}")
     # Downcast to read the layer's attributes. pybind11 hands every caller the same wrapper object
     # for a layer, so the caller's own wrapper gets its class back afterwards.
     original_class = layer.__class__
@@ -158,7 +159,7 @@ def _run_layer(network: Any, index: int, values: dict[str, torch.Tensor]) -> Non
         ctx = LayerContext(layer=layer, index=index, type_name=type_name, values=values)
         try:
             results = list(entry.run(ctx))
-        except ReferenceError_:
+        except ReferenceExecutionError:
             raise
         except (RuntimeError, ValueError, IndexError, TypeError) as exc:
             raise ctx.fail(f"execution failed: {exc}") from exc

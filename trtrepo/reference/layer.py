@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 from trtrepo.reference.dtypes import INTEGER, to_torch, trt_dtype_name
 
 
@@ -30,9 +30,9 @@ class LayerContext:
         """``layer 'name' (#index, TYPE)`` for messages."""
         return f"layer {self.layer.name!r} (#{self.index}, {self.type_name})"
 
-    def fail(self, what: str) -> ReferenceError_:
+    def fail(self, what: str) -> ReferenceExecutionError:
         """An error naming this layer; the caller raises it."""
-        return ReferenceError_(f"{self.label}: {what}")
+        return ReferenceExecutionError(f"{self.label}: {what}")
 
     def has_input(self, index: int) -> bool:
         """Whether optional input ``index`` is present (set and non-null)."""
@@ -43,10 +43,6 @@ class LayerContext:
         if not self.has_input(index):
             raise self.fail(f"input {index} is missing")
         return self.values[self.layer.get_input(index).name]
-
-    def optional_input(self, index: int) -> torch.Tensor | None:
-        """The value of input ``index``, or None when it is not set."""
-        return self.input(index) if self.has_input(index) else None
 
     def inputs(self) -> list[torch.Tensor]:
         """Values of all inputs, every one required."""

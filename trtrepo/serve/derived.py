@@ -20,11 +20,14 @@ from tritonclient.grpc import model_config_pb2
 
 from trtrepo import __version__
 from trtrepo.errors import ServeError
+from trtrepo.rendering import render
 from trtrepo.repository import CONFIG_FILE, PROGRAM_FILE, RECORD_FILE, parse_config, read_config
-from trtrepo.serve.backend import MODE_PARAMETER, SOURCE_PARAMETER
 from trtrepo.serve.preamble import python_backend_preamble
 
 MODES = ("tensorrt", "reference")
+# Parameters of a served config that tell the Python backend (serve/backend.py) what to run.
+MODE_PARAMETER = "trtrepo_execution_mode"
+SOURCE_PARAMETER = "trtrepo_source_model_dir"
 MARKER_FILE = ".trtrepo-derived"  # marks a folder derive_repository may clear and rewrite
 SNAPSHOT_DIR = "trtrepo-source"  # inside each served model: not a number, so Triton ignores it
 _SNAPSHOT_ATTEMPTS = 5
@@ -194,7 +197,5 @@ def derived_config(config: model_config_pb2.ModelConfig, model_dir: Path, mode: 
 
 
 def _render_model_py(model: str, mode: str) -> str:
-    from trtrepo.repository import _template_env
-
-    return _template_env().get_template("python_backend_model.py.j2").render(
-        model=model, mode=mode, preamble=python_backend_preamble(), trtrepo_version=__version__)
+    return render("python_backend_model.py.j2", model=model, mode=mode, preamble=python_backend_preamble(),
+                  trtrepo_version=__version__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 
 from ..helpers import assert_exact, assert_near
 
@@ -78,7 +78,7 @@ def test_int64_shape_arithmetic(build):
 
 def test_integer_division_by_zero_is_an_error(build):
     a = torch.tensor([1], dtype=torch.int32)
-    with pytest.raises(ReferenceError_, match="by zero"):
+    with pytest.raises(ReferenceExecutionError, match="by zero"):
         _binary(build, "DIV", a, torch.tensor([0], dtype=torch.int32))
 
 

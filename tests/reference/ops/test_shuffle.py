@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 
 from ..helpers import assert_exact
 
@@ -115,7 +115,7 @@ def _concat(build, axis):
 
 @pytest.mark.no_trt_build("the inputs differ off the concatenation axis")
 def test_concatenation_of_mismatched_inputs_is_an_error(build):
-    with pytest.raises(ReferenceError_, match="cannot be joined on axis 0"):
+    with pytest.raises(ReferenceExecutionError, match="cannot be joined on axis 0"):
         _concat(build, 0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 
 from ..helpers import assert_exact
 
@@ -71,7 +71,7 @@ def test_reflect_mode(build):
 
 @pytest.mark.no_trt_build("the out-of-bounds slice is provably wrong at build time")
 def test_strict_bounds_out_of_range_is_an_error(build):
-    with pytest.raises(ReferenceError_, match="STRICT_BOUNDS"):
+    with pytest.raises(ReferenceExecutionError, match="STRICT_BOUNDS"):
         _slice(build, ROW, (2,), (4,), (1,))
 
 

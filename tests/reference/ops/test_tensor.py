@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 
 from ..helpers import assert_exact
 
@@ -103,7 +103,7 @@ def test_fill_random_is_refused(build):
     def define(n, trt):
         return n.network.add_fill((3,), trt.FillOperation.RANDOM_UNIFORM, trt.float32).get_output(0)
 
-    with pytest.raises(ReferenceError_, match="RANDOM_UNIFORM"):
+    with pytest.raises(ReferenceExecutionError, match="RANDOM_UNIFORM"):
         build(define).out()
 
 
@@ -125,5 +125,5 @@ def test_assertion_passes(build):
 
 @pytest.mark.no_trt_build("the assertion is provably false for the pinned shapes")
 def test_assertion_failure_raises_its_message(build):
-    with pytest.raises(ReferenceError_, match="x must be shorter than 3"):
+    with pytest.raises(ReferenceExecutionError, match="x must be shorter than 3"):
         _assertion_net(build).out(x=torch.tensor([1.0, 2.0, 3.0]))

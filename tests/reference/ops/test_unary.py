@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from trtrepo.errors import ReferenceError_
+from trtrepo.errors import ReferenceExecutionError
 
 from ..helpers import assert_exact, assert_near
 
@@ -86,5 +86,5 @@ def test_float_only_op_on_int_is_an_error(build):
         as_int = n.network.add_cast(x, trt.int32).get_output(0)
         return n.network.add_unary(as_int, trt.UnaryOperation.EXP).get_output(0)
 
-    with pytest.raises(ReferenceError_, match=r"\(#1, UNARY\): unary EXP on int32\[2\] is not supported"):
+    with pytest.raises(ReferenceExecutionError, match=r"\(#1, UNARY\): unary EXP on int32\[2\] is not supported"):
         build(define).out(x=torch.tensor([1.0, 2.0]))

@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema
 
-from trtrepo import spec_schema as rules
+from trtrepo.spec import schema as rules
 
 
 def suggest(word: str, candidates: Any) -> str:

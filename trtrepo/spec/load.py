@@ -7,94 +7,18 @@ field path, before anything is built or written.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from trtrepo import spec_schema as rules
-from trtrepo.dtypes import DTYPES, DType, parse_dtype
+from trtrepo.dtypes import DTYPES, parse_dtype
 from trtrepo.errors import SpecError
-from trtrepo.spec_messages import describe, key_problems, model_label, suggest
-from trtrepo.spec_yaml import YamlProblem, load_yaml
-
-
-@dataclass(frozen=True)
-class Dim:
-    """One tensor dimension: static when min == opt == max; ``name`` ties dynamic dims together."""
-
-    min: int
-    opt: int
-    max: int
-    name: str | None = None
-
-    @property
-    def is_dynamic(self) -> bool:
-        """True when the dim may vary at run time."""
-        return self.min != self.max
-
-
-@dataclass(frozen=True)
-class TensorSpec:
-    """A model input or output as declared in models.yaml."""
-
-    name: str
-    dtype: DType | None  # None for an output whose dtype follows the model
-    shape: tuple[Dim, ...] = ()
-    value_range: tuple[float, float] | None = None
-    tolerance: dict[str, float] = field(default_factory=dict)
-
-    def shape_at(self, point: str, profile: dict[str, Dim] | None = None) -> tuple[int, ...]:
-        """The concrete shape at ``min``, ``opt`` or ``max``; a profile narrows named dims."""
-        profile = profile or {}
-        return tuple(getattr(profile.get(d.name or "", d), point) for d in self.shape)
-
-
-@dataclass(frozen=True)
-class DynamicBatching:
-    """Triton's dynamic batcher settings (present only when batching is on)."""
-
-    max_queue_delay_microseconds: int = 0
-    preferred_batch_size: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """Everything models.yaml says about one model, defaults applied."""
-
-    name: str
-    source: str
-    spec_file: Path
-    inputs: tuple[TensorSpec, ...]
-    outputs: tuple[TensorSpec, ...]
-    args: dict[str, Any] = field(default_factory=dict)
-    precision: str = "fp32"
-    max_batch_size: int = 0
-    dynamic_batching: DynamicBatching | None = None
-    instance_count: int = 1
-    version: int = 1
-    tolerance: dict[str, float] = field(default_factory=dict)
-    op_precision: dict[str, str] = field(default_factory=dict)
-    node_precision: dict[str, str] = field(default_factory=dict)
-    build: dict[str, Any] = field(default_factory=dict)  # builder options (engine.BuildSettings fields)
-    version_policy: str = "replace"
-    keep_versions: int = 1
-    depends: tuple[str, ...] = ()
-    profiles: tuple[dict[str, Dim], ...] = ()  # extra optimization profiles by dynamic-dim name
-    verify_inputs: tuple[str, ...] = ()  # user samples for verify: .npz/.npy files or module:callable
-    verify_samples: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML mapping, for hashing/records
-
-    @property
-    def profile_list(self) -> tuple[dict[str, Dim], ...]:
-        """The optimization profiles: those declared, else one spanning every declared range."""
-        return self.profiles or ({},)
-
-    @property
-    def base_dir(self) -> Path:
-        """The folder ``source`` is resolved against: the YAML file's own."""
-        return self.spec_file.parent
+from trtrepo.spec import schema as rules
+from trtrepo.spec.messages import describe, key_problems, model_label, suggest
+from trtrepo.spec.model import Dim, DynamicBatching, ModelSpec, TensorSpec
+from trtrepo.spec.yaml_source import YamlProblem, load_yaml
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,25 @@
-"""One small client over tritonclient's HTTP and gRPC flavours.
+"""A Triton server as a runner, over one small client for tritonclient's HTTP and gRPC flavours.
 
 Both protocols answer the same questions with differently shaped data (gRPC's JSON has int64s as
-strings and omits zero values); this module normalises them so the rest of verify does not care
-which protocol is in use. Transient failures are retried with backoff; the rest surface as
-``RequestError`` with the server's message.
+strings and omits zero values); ``TritonClient`` normalises them so nothing above it cares which
+protocol is in use. Transient failures are retried with backoff; the rest surface as
+``RequestError`` with the server's message, which ``TritonRunner`` reports as an unavailable case.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
-from trtrepo.dtypes import from_wire
+from trtrepo.dtypes import from_numpy, from_wire, to_numpy
+from trtrepo.errors import Category, RunFailed
+from trtrepo.runners.base import TensorMeta
 
 DEFAULT_PORTS = {"http": 8000, "grpc": 8001}
 
@@ -196,9 +200,31 @@ def _classify(exc: Exception) -> RequestError:
     return RequestError(text, transient or timed_out, timed_out)
 
 
-def served_dtype_name(wire: str) -> str:
-    """trtrepo's dtype name of a Triton datatype string, or the string itself when unknown."""
-    try:
-        return from_wire(wire).name
-    except KeyError:
-        return wire
+class TritonRunner:
+    """One model on a running Triton server; ``infer`` is one request with binary tensors."""
+
+    def __init__(self, client: TritonClient, model: str, outputs: tuple[TensorMeta, ...]):
+        self.client = client
+        self.model = model
+        self.name = f"triton {client.endpoint.protocol} {client.endpoint.url}"
+        self._outputs = outputs
+
+    @property
+    def inputs(self) -> tuple[TensorMeta, ...]:
+        """The inputs the server's model metadata lists."""
+        return tuple(TensorMeta(t["name"], from_wire(t["datatype"]).name, tuple(t["shape"]))
+                     for t in self.client.metadata(self.model)["inputs"])
+
+    @property
+    def outputs(self) -> tuple[TensorMeta, ...]:
+        """The outputs requested from the server."""
+        return self._outputs
+
+    def infer(self, feed: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """One inference request; a failed request is an unavailable case, not an exception."""
+        arrays = {name: to_numpy(t) for name, t in feed.items()}
+        try:
+            answer = self.client.infer(self.model, arrays, [o.name for o in self._outputs])
+        except RequestError as exc:
+            raise RunFailed(str(exc), Category.UNAVAILABLE) from None
+        return {name: from_numpy(array) for name, array in answer.items()}
