@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.fx
 
-from trtrepo.dtypes import DTYPES, DType, from_torch, from_trt, to_trt
+from trtrepo.dtypes import DTYPES, DType, from_trt, to_trt
 
 
 @dataclass(frozen=True)
@@ -115,4 +115,4 @@ class ConversionContext:
         return self.node.name if self.node is not None else "?"
 
 
-__all__ = ["ConversionContext", "ConversionSettings", "from_torch"]
+__all__ = ["ConversionContext", "ConversionSettings"]

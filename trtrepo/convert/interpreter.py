@@ -129,7 +129,7 @@ class TRTInterpreter(torch.fx.Interpreter):
         return super().placeholder(target, args, kwargs)
 
     def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
-        """Dispatch to the registered converter and count its use."""
+        """Dispatch to the registered converter (in the node's float type) and count its use."""
         entry = self.registry.get(target)
         assert entry is not None, "find_unsupported guarantees a converter"
         op = target_name(target)
@@ -139,7 +139,7 @@ class TRTInterpreter(torch.fx.Interpreter):
                               settings.node_precision)
         self.ctx.float_dtype = dtype
         args, kwargs = _in_dtype(self.ctx, args, dtype), _in_dtype(self.ctx, kwargs, dtype)
-        return entry.impl(self.ctx, target, args, kwargs, self.ctx.node_label)
+        return entry.convert(self.ctx, args, kwargs, self.ctx.node_label)
 
     def output(self, target: Any, args: Any, kwargs: Any) -> Any:
         """Mark the outputs under the names models.yaml declares, cast to any declared dtype."""
