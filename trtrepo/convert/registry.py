@@ -5,7 +5,8 @@ target twice is an error, so the registry can never hold two answers to "who con
 Validators are pure predicates over the FX node that say which cases a converter rejects, so
 unsupported cases are found before any layer is built. ``tensors`` names the schema arguments the
 converter needs as TensorRT ITensors: the entry makes them so (weights become constants) before the
-converter runs.
+converter runs. A converter registered with ``dynamic_shapes=False`` rejects every node with a
+symbolic dim in a tensor input or in its result.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import torch.fx
 
 from trtrepo.convert.arguments import map_args, tensor_argument_problem
 from trtrepo.errors import TrtrepoError
+from trtrepo.graph import fake_value
 
 ConverterFn = Callable[..., Any]  # (ctx, target, args, kwargs, name) -> value
 
@@ -50,6 +52,8 @@ class ConverterEntry:
 
     def rejection(self, node: torch.fx.Node) -> str | None:
         """Why this converter cannot take ``node``, or None when it can."""
+        if not self.dynamic_shapes and has_symbolic_dims(node):
+            return STATIC_SHAPES_ONLY
         for validator in self.validators:
             if not validator.accepts(node):
                 return validator.rejects
@@ -60,6 +64,23 @@ class ConverterEntry:
         if self.tensors:
             args, kwargs = map_args(self.target, args, kwargs, self.tensors, partial(_as_itensor, ctx))
         return self.impl(ctx, self.target, args, kwargs, name)
+
+
+STATIC_SHAPES_ONLY = "a dynamic dim in an input or the result (this converter needs static shapes)"
+
+
+def has_symbolic_dims(node: torch.fx.Node) -> bool:
+    """Whether a tensor input of ``node``, or a tensor it returns, has a dim that is a SymInt."""
+    values = [fake_value(node)] + [fake_value(n) for n in node.all_input_nodes]
+    return any(not isinstance(size, int) for tensor in _tensors(values) for size in tensor.shape)
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors(v)]
+    return []
 
 
 def _as_itensor(ctx: Any, value: Any) -> Any:

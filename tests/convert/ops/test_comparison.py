@@ -68,6 +68,12 @@ def test_logical_not(dtype):
     assert_converts(Fn(torch.logical_not), [x], expect="aten.logical_not.default")
 
 
+@pytest.mark.parametrize("dtype", [torch.bool, torch.float32, torch.int64])
+def test_logical_not_dynamic(dtype):
+    x = sample(3, 4, dtype=dtype, low=-3, high=3)
+    assert_converts(Fn(torch.logical_not), [x], expect="aten.logical_not.default", dynamic=BATCH)
+
+
 @pytest.mark.parametrize("op", ["and", "or", "xor"])
 def test_bitwise_on_bool(op):
     fn = getattr(torch, f"bitwise_{op}")

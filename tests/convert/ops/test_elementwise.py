@@ -135,6 +135,13 @@ def test_divide_rounding_mode_scalar(mode, divisor):
                     expect="aten.div.Scalar_mode")
 
 
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_divide_rounding_mode_scalar_dynamic(mode):
+    x = sample(3, 5, dtype=torch.int32, low=-20, high=20)
+    assert_converts(Fn(lambda x: aten.div.Scalar_mode(x, -3, rounding_mode=mode)), [x],
+                    expect="aten.div.Scalar_mode", dynamic=BATCH)
+
+
 def test_floor_divide_operator():
     assert_converts(Fn(lambda x: x // 4), [sample(3, 5, dtype=torch.int64, low=-20, high=20)],
                     expect="aten.div.Tensor_mode", dynamic=BATCH)
@@ -158,6 +165,15 @@ def test_remainder_scalar(op, divisor, dtype):
     fn = getattr(torch, op)
     assert_converts(Fn(lambda x: fn(x, divisor)), [sample(3, 5, dtype=dtype, low=-20, high=20, scale=3)],
                     expect=f"aten.{op}.Scalar", dynamic=BATCH)
+
+
+@pytest.mark.parametrize("op", ["remainder", "fmod"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32])
+def test_remainder_tensor_dynamic(op, dtype):
+    # The divisor is a weight, so the harness's resampled inputs at the range ends cannot hold a zero.
+    fn, divisor = getattr(torch, op), _nonzero(5, dtype=dtype)
+    assert_converts(Fn(lambda x: fn(x, divisor)), [sample(3, 5, dtype=dtype, low=-20, high=20, scale=3)],
+                    expect=f"aten.{op}.Tensor", dynamic=BATCH)
 
 
 def test_remainder_quotient_rounding_up():

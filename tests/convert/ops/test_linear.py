@@ -49,6 +49,12 @@ def test_mv_dot():
     assert_converts(fn, [sample(3, 4), sample(4, seed=1)], expect=["aten.mv.default", "aten.dot.default"])
 
 
+def test_mv_dot_dynamic():
+    fn = Fn2(lambda m, v: (torch.mv(m, v), torch.dot(v, v)))
+    assert_converts(fn, [sample(3, 4), sample(4, seed=1)], expect=["aten.mv.default", "aten.dot.default"],
+                    dynamic={0: {0: (1, 6), 1: (2, 8, "k")}, 1: {0: (2, 8, "k")}})
+
+
 @pytest.mark.parametrize("beta,alpha", [(1, 1), (0.5, 2.0), (0, 1.5)])
 def test_addmm(beta, alpha):
     bias = sample(5, seed=2)
@@ -72,6 +78,12 @@ def test_baddbmm():
 def test_addmv():
     fn = Fn3(lambda b, m, v: torch.addmv(b, m, v, beta=0.5, alpha=3.0))
     assert_converts(fn, [sample(3), sample(3, 4, seed=1), sample(4, seed=2)], expect="aten.addmv.default")
+
+
+def test_addmv_dynamic():
+    fn = Fn3(lambda b, m, v: torch.addmv(b, m, v, beta=0.5, alpha=3.0))
+    assert_converts(fn, [sample(3), sample(3, 4, seed=1), sample(4, seed=2)], expect="aten.addmv.default",
+                    dynamic={0: {0: (1, 6, "rows")}, 1: {0: (1, 6, "rows"), 1: (2, 8, "k")}, 2: {0: (2, 8, "k")}})
 
 
 @pytest.mark.parametrize("bias", [True, False])

@@ -96,6 +96,13 @@ def test_native_group_norm():
     assert_converts(fn, [sample(2, 6, 3, 4, scale=2) + 0.5], expect="aten.native_group_norm.default")
 
 
+def test_native_group_norm_dynamic():
+    weight, bias = torch.rand(6) + 0.5, torch.rand(6)
+    fn = Fn(lambda x: torch.native_group_norm(x, weight, bias, x.shape[0], 6, x.shape[2] * x.shape[3], 3, 1e-5)[0])
+    assert_converts(fn, [sample(2, 6, 3, 4, scale=2) + 0.5], expect="aten.native_group_norm.default",
+                    dynamic={0: {0: (1, 4), 2: (2, 5)}})
+
+
 # ---- instance norm ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("module,shape", [

@@ -47,6 +47,13 @@ def test_prod(dtype):
                     expect=["aten.prod.default", "aten.prod.dim_int"])
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int32])
+def test_prod_dynamic(dtype):
+    x = sample(2, 3, 4, dtype=dtype, low=-3, high=3)
+    assert_converts(Fn(lambda x: (x.prod(), x.prod(-1, keepdim=True), x.prod(0))), [x],
+                    expect=["aten.prod.default", "aten.prod.dim_int"], dynamic=BATCH)
+
+
 def test_mean_all():
     assert_converts(Fn(lambda x: x.mean()), [sample(2, 3, 4)], expect="aten.mean.default", dynamic=BATCH)
 
@@ -136,6 +143,12 @@ def test_any_all_dims():
     x = sample(3, 4, 5, dtype=torch.bool)
     fn = Fn(lambda x: (torch.any(x, dim=(0, 2)), torch.ops.aten.all.dims(x, [1, 2], True)))
     assert_converts(fn, [x], expect=["aten.any.dims", "aten.all.dims"])
+
+
+def test_any_all_dims_dynamic():
+    x = sample(3, 4, 5, dtype=torch.bool)
+    fn = Fn(lambda x: (torch.any(x, dim=(0, 2)), torch.ops.aten.all.dims(x, [1, 2], True)))
+    assert_converts(fn, [x], expect=["aten.any.dims", "aten.all.dims"], dynamic={0: {0: (1, 4), 2: (2, 7)}})
 
 
 # ---- var / std --------------------------------------------------------------------------------
