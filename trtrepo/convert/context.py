@@ -15,7 +15,8 @@ import numpy as np
 import torch
 import torch.fx
 
-from trtrepo.dtypes import DTYPES, DType, from_torch, from_trt, to_trt
+from trtrepo.dtypes import DTYPES, DType, from_trt, to_trt
+from trtrepo.trt_flavour import Flavour
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,26 @@ class ConversionSettings:
         return DTYPES[self.precision]
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What the TensorRT in use can build, where its flavours differ (converters read this, never the flavour)."""
+
+    bf16_deconvolution: bool = True
+
+    @classmethod
+    def of(cls, flavour: Flavour) -> Capabilities:
+        """The capabilities of a TensorRT flavour."""
+        # TensorRT for RTX 1.7 cannot build a bf16 deconvolution (Myelin: "could not infer output types").
+        return cls(bf16_deconvolution=flavour.name != "rtx")
+
+
 @dataclass
 class ConversionContext:
     """State shared by the converters of one network."""
 
     network: Any
     trt: Any
+    capabilities: Capabilities
     settings: ConversionSettings = field(default_factory=ConversionSettings)
     node: torch.fx.Node | None = None
     # The float type the current node computes in (the interpreter sets it per node).
@@ -115,4 +130,4 @@ class ConversionContext:
         return self.node.name if self.node is not None else "?"
 
 
-__all__ = ["ConversionContext", "ConversionSettings", "from_torch"]
+__all__ = ["Capabilities", "ConversionContext", "ConversionSettings"]

@@ -16,7 +16,7 @@ import torch.fx
 from torch.export import ExportedProgram
 
 import trtrepo.convert.ops  # noqa: F401  (registers every converter)
-from trtrepo.convert.context import ConversionContext, ConversionSettings
+from trtrepo.convert.context import Capabilities, ConversionContext, ConversionSettings
 from trtrepo.convert.precision import compute_dtype
 from trtrepo.convert.registry import REGISTRY, Registry, target_name
 from trtrepo.convert.support import find_unsupported, unsupported_message
@@ -24,7 +24,7 @@ from trtrepo.dtypes import to_trt
 from trtrepo.errors import ConversionError, UnsupportedOpsError
 from trtrepo.graph import constant_values, fake_value, is_folded, source_line, user_input_names
 from trtrepo.spec import ModelSpec
-from trtrepo.trt_flavour import logger
+from trtrepo.trt_flavour import flavour, logger
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ class TRTInterpreter(torch.fx.Interpreter):
         self.program = program
         self.spec = spec
         self.registry = registry
-        self.ctx = ConversionContext(network=network, trt=_trt_module(), settings=settings or ConversionSettings())
+        self.ctx = ConversionContext(network=network, trt=_trt_module(), capabilities=Capabilities.of(flavour()),
+                                     settings=settings or ConversionSettings())
         self.constants = constant_values(program)
         self.user_inputs = user_input_names(program)
         self.result = ConversionResult(network, [t.name for t in spec.inputs], [t.name for t in spec.outputs])
@@ -129,7 +130,7 @@ class TRTInterpreter(torch.fx.Interpreter):
         return super().placeholder(target, args, kwargs)
 
     def call_function(self, target: Any, args: Any, kwargs: Any) -> Any:
-        """Dispatch to the registered converter and count its use."""
+        """Dispatch to the registered converter (in the node's float type) and count its use."""
         entry = self.registry.get(target)
         assert entry is not None, "find_unsupported guarantees a converter"
         op = target_name(target)
@@ -139,7 +140,7 @@ class TRTInterpreter(torch.fx.Interpreter):
                               settings.node_precision)
         self.ctx.float_dtype = dtype
         args, kwargs = _in_dtype(self.ctx, args, dtype), _in_dtype(self.ctx, kwargs, dtype)
-        return entry.impl(self.ctx, target, args, kwargs, self.ctx.node_label)
+        return entry.convert(self.ctx, args, kwargs, self.ctx.node_label)
 
     def output(self, target: Any, args: Any, kwargs: Any) -> Any:
         """Mark the outputs under the names models.yaml declares, cast to any declared dtype."""

@@ -1,20 +1,27 @@
 """The converter registry: one frozen entry per ATen overload (or Python operator).
 
-A converter is registered with ``@converter(aten.relu.default)``; registering a target twice is an
-error, so the registry can never hold two answers to "who converts this op?". Validators are pure
-predicates over the FX node that say which cases a converter rejects, so unsupported cases are found
-before any layer is built.
+A converter is registered with ``@converter(aten.relu.default, tensors=("self",))``; registering a
+target twice is an error, so the registry can never hold two answers to "who converts this op?".
+Validators are pure predicates over the FX node that say which cases a converter rejects, so
+unsupported cases are found before any layer is built. ``tensors`` names the schema arguments the
+converter needs as TensorRT ITensors: the entry makes them so (weights become constants) before the
+converter runs. A converter registered with ``dynamic_shapes=False`` rejects every node with a
+symbolic dim in a tensor input or in its result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+import torch
 import torch.fx
 
+from trtrepo.convert.arguments import map_args, tensor_argument_problem
 from trtrepo.errors import TrtrepoError
+from trtrepo.graph import fake_value
 
 ConverterFn = Callable[..., Any]  # (ctx, target, args, kwargs, name) -> value
 
@@ -36,6 +43,7 @@ class ConverterEntry:
     validators: tuple[Validator, ...] = ()
     dynamic_shapes: bool = True  # whether the converter handles dynamic (-1) dims
     family: str = ""
+    tensors: tuple[str, ...] = ()  # schema arguments the converter receives as ITensors
 
     @property
     def op_name(self) -> str:
@@ -44,10 +52,44 @@ class ConverterEntry:
 
     def rejection(self, node: torch.fx.Node) -> str | None:
         """Why this converter cannot take ``node``, or None when it can."""
+        if not self.dynamic_shapes and has_symbolic_dims(node):
+            return STATIC_SHAPES_ONLY
         for validator in self.validators:
             if not validator.accepts(node):
                 return validator.rejects
         return None
+
+    def convert(self, ctx: Any, args: Any, kwargs: Any, name: str) -> Any:
+        """Run the converter on a call, its ``tensors`` arguments first made ITensors."""
+        if self.tensors:
+            args, kwargs = map_args(self.target, args, kwargs, self.tensors, partial(_as_itensor, ctx))
+        return self.impl(ctx, self.target, args, kwargs, name)
+
+
+STATIC_SHAPES_ONLY = "a dynamic dim in an input or the result (this converter needs static shapes)"
+
+
+def has_symbolic_dims(node: torch.fx.Node) -> bool:
+    """Whether a tensor input of ``node``, or a tensor it returns, has a dim that is a SymInt."""
+    values = [fake_value(node)] + [fake_value(n) for n in node.all_input_nodes]
+    return any(not isinstance(size, int) for tensor in _tensors(values) for size in tensor.shape)
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+def _as_itensor(ctx: Any, value: Any) -> Any:
+    """A declared tensor argument as an ITensor: None (an absent optional) stays None, lists map."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [ctx.as_tensor(v) for v in value]
+    return ctx.as_tensor(value)
 
 
 class RegistryError(TrtrepoError):
@@ -89,28 +131,28 @@ REGISTRY = Registry()
 
 def converter(
     *targets: Any,
+    tensors: Iterable[str] = (),
     validators: Iterable[Validator] = (),
     dynamic_shapes: bool = True,
 ) -> Callable[[ConverterFn], ConverterFn]:
-    """Register the decorated function as the converter of every target given."""
+    """Register the decorated function as the converter of every target given.
+
+    ``tensors`` names schema arguments (of type Tensor, optional Tensor or list of Tensors) that
+    the converter receives as ITensors; naming anything else is a RegistryError.
+    """
+    tensors = tuple(tensors)
 
     def register(fn: ConverterFn) -> ConverterFn:
         family = fn.__module__.rsplit(".", 1)[-1]
         for target in targets:
-            REGISTRY.register(ConverterEntry(target, fn, tuple(validators), dynamic_shapes, family))
+            problem = tensor_argument_problem(target, tensors) if tensors else None
+            if problem:
+                raise RegistryError(f"{fn.__module__}.{fn.__name__}: tensors={tensors}: {target_name(target)} "
+                                    f"{problem}")
+            REGISTRY.register(ConverterEntry(target, fn, tuple(validators), dynamic_shapes, family, tensors))
         return fn
 
     return register
-
-
-def arg(args: Any, kwargs: Any, index: int, name: str, default: Any = None) -> Any:
-    """Argument ``index`` of an ATen call, given positionally or as keyword ``name``, else ``default``.
-
-    Shims use it to unpack arguments with the ATen schema's defaults.
-    """
-    if len(args) > index:
-        return args[index]
-    return kwargs.get(name, default)
 
 
 def target_name(target: Any) -> str:

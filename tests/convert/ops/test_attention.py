@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tests.convert.harness import assert_converts
+from tests.convert.samples import sample
 from trtrepo.errors import UnsupportedOpsError
 
 SDPA = "aten.scaled_dot_product_attention.default"
@@ -29,13 +30,9 @@ class AttendMasked(Attend):
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, **self.kwargs)
 
 
-def _x(*shape: int, seed: int = 0) -> torch.Tensor:
-    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
-
-
 def _qkv(batch=2, heads=3, length=5, source=5, dim=8, kv_heads=None):
     kv_heads = kv_heads or heads
-    return [_x(batch, heads, length, dim), _x(batch, kv_heads, source, dim, seed=1), _x(batch, kv_heads, source, dim, seed=2)]
+    return [sample(batch, heads, length, dim), sample(batch, kv_heads, source, dim, seed=1), sample(batch, kv_heads, source, dim, seed=2)]
 
 
 def _dynamic(inputs: int = 3, self_attention: bool = True) -> dict:
@@ -64,7 +61,7 @@ def test_sdpa_scale():
 
 
 def test_sdpa_three_dims():
-    q, k, v = (_x(2, 5, 8, seed=i) for i in range(3))
+    q, k, v = (sample(2, 5, 8, seed=i) for i in range(3))
     assert_converts(Attend(), [q, k, v], expect=SDPA, dynamic={i: {1: (1, 9, "seq")} for i in range(3)})
 
 
@@ -98,7 +95,7 @@ def test_sdpa_bool_mask_with_fully_masked_rows():
 
 
 def test_sdpa_float_mask():
-    mask = _x(3, 5, 5, seed=5)
+    mask = sample(3, 5, 5, seed=5)
     mask[1, 2] = float("-inf")  # a fully masked row through an additive mask
     mask[0, 0, 3] = float("-inf")
     assert_converts(AttendMasked(), _qkv() + [mask], expect=SDPA)
@@ -107,7 +104,7 @@ def test_sdpa_float_mask():
 def test_sdpa_float_mask_dynamic():
     dynamic = _dynamic()
     dynamic[3] = {1: (2, 16, "seq"), 2: (2, 16, "seq")}
-    assert_converts(AttendMasked(), _qkv() + [_x(1, 5, 5, seed=5)], expect=SDPA, dynamic=dynamic)
+    assert_converts(AttendMasked(), _qkv() + [sample(1, 5, 5, seed=5)], expect=SDPA, dynamic=dynamic)
 
 
 def test_sdpa_grouped_query_attention():
@@ -166,7 +163,7 @@ class Encoder(nn.Module):
 
 
 def _padded(batch=2, length=6):
-    x = _x(batch, length, 16)
+    x = sample(batch, length, 16)
     padding = torch.zeros(batch, length, dtype=torch.bool)
     padding[0, -2:] = True  # the first sequence is two tokens shorter
     return [x, padding]

@@ -6,17 +6,8 @@ import pytest
 import torch
 
 from tests.convert.harness import Fn, assert_converts, convert_module
+from tests.convert.samples import sample
 from trtrepo.errors import UnsupportedOpsError
-
-
-def _x(*shape: int, dtype: torch.dtype = torch.float32, low: int = -9, high: int = 9) -> torch.Tensor:
-    generator = torch.Generator().manual_seed(0)
-    if dtype.is_floating_point:
-        return (torch.randn(shape, generator=generator) * 5).to(dtype)
-    if dtype == torch.bool:
-        return torch.randint(0, 2, shape, generator=generator).bool()
-    return torch.randint(low, high + 1, shape, generator=generator).to(dtype)
-
 
 BATCH = {0: {0: (1, 6)}}
 TYPES = [torch.float32, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool]
@@ -28,7 +19,7 @@ def test_cast(source, target):
     if source == target or (source.is_floating_point and target == torch.float32):
         # float inputs are captured in the network's float type (fp32 here): a same-type copy is removed by lowering
         pytest.skip("a same-dtype copy is removed by lowering")
-    assert_converts(Fn(lambda x: x.to(target)), [_x(2, 3, 4, dtype=source)], expect="aten._to_copy.default",
+    assert_converts(Fn(lambda x: x.to(target)), [sample(2, 3, 4, dtype=source, scale=5, low=-9, high=9)], expect="aten._to_copy.default",
                     dynamic=BATCH)
 
 
@@ -46,33 +37,33 @@ def test_float_to_bool_is_nonzero():
 @pytest.mark.parametrize("target", [torch.float32, torch.float16, torch.int32, torch.int64, torch.bool])
 def test_from_uint8(target):
     """uint8 converts only to float in TensorRT: other targets go through float32."""
-    x = _x(2, 3, 4, dtype=torch.uint8, low=0, high=255)
+    x = sample(2, 3, 4, dtype=torch.uint8, low=0, high=255)
     assert_converts(Fn(lambda x: x.to(target)), [x], expect="aten._to_copy.default", dynamic=BATCH)
 
 
 @pytest.mark.parametrize("source", [torch.float32, torch.int32, torch.bool])
 def test_to_uint8(source):
-    x = _x(2, 3, dtype=source, low=0, high=200).abs() if source != torch.bool else _x(2, 3, dtype=source)
+    x = sample(2, 3, dtype=source, low=0, high=200, scale=5).abs() if source != torch.bool else sample(2, 3, dtype=source)
     assert_converts(Fn(lambda x: x.to(torch.uint8)), [x], expect="aten._to_copy.default")
 
 
 def test_cast_in_arithmetic():
     """The usual pattern: a mask cast to float and multiplied in."""
-    assert_converts(Fn(lambda x: x * (x > 0).float() + x.int().float()), [_x(2, 3, 4)],
+    assert_converts(Fn(lambda x: x * (x > 0).float() + x.int().float()), [sample(2, 3, 4, scale=5)],
                     expect="aten._to_copy.default", dynamic=BATCH)
 
 
 def test_device_only_copy_is_removed_by_lowering():
-    converted = convert_module(Fn(lambda x: x.to("cpu") + 1), [_x(2, 3)])
+    converted = convert_module(Fn(lambda x: x.to("cpu") + 1), [sample(2, 3, scale=5)])
     assert "aten._to_copy.default" not in converted.result.converters_used
 
 
 @pytest.mark.parametrize("target", [torch.float64, torch.int8])
 def test_unsupported_target_is_rejected(target):
     with pytest.raises(UnsupportedOpsError, match="cast to a dtype other than"):
-        convert_module(Fn(lambda x: x.to(target)), [_x(2, 3)])
+        convert_module(Fn(lambda x: x.to(target)), [sample(2, 3, scale=5)])
 
 
 def test_float64_arithmetic_is_rejected():
     with pytest.raises(UnsupportedOpsError, match="float64"):
-        convert_module(Fn(lambda x: (x.double() * 2).float()), [_x(2, 3)])
+        convert_module(Fn(lambda x: (x.double() * 2).float()), [sample(2, 3, scale=5)])

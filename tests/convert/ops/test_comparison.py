@@ -6,18 +6,10 @@ import pytest
 import torch
 
 from tests.convert.harness import Fn, Fn2, assert_converts, convert_module
+from tests.convert.samples import sample
 from trtrepo.errors import UnsupportedOpsError
 
 NAN = float("nan")
-
-
-def _x(*shape: int, dtype: torch.dtype = torch.float32, seed: int = 0) -> torch.Tensor:
-    generator = torch.Generator().manual_seed(seed)
-    if dtype.is_floating_point:
-        return torch.randn(shape, generator=generator).to(dtype)
-    if dtype == torch.bool:
-        return torch.randint(0, 2, shape, generator=generator).bool()
-    return torch.randint(-3, 4, shape, generator=generator).to(dtype)
 
 
 BATCH = {0: {0: (1, 6)}}
@@ -31,7 +23,7 @@ OPS = ["eq", "ne", "lt", "le", "gt", "ge"]
 def test_compare_tensors(op, dtype):
     # small integer ranges make ties (where le/ge/eq differ from lt/gt/ne) frequent
     fn = getattr(torch, op)
-    assert_converts(Fn2(fn), [_x(3, 4, dtype=dtype), _x(4, dtype=dtype, seed=1)], expect=f"aten.{op}.Tensor",
+    assert_converts(Fn2(fn), [sample(3, 4, dtype=dtype, low=-3, high=3), sample(4, dtype=dtype, seed=1, low=-3, high=3)], expect=f"aten.{op}.Tensor",
                     dynamic=BATCH)
 
 
@@ -41,7 +33,7 @@ def test_compare_tensors(op, dtype):
 def test_compare_scalar(op, dtype, scalar):
     """An int tensor against a float scalar compares in float (1 > 0.5), as PyTorch promotes."""
     fn = getattr(torch, op)
-    assert_converts(Fn(lambda x: fn(x, scalar)), [_x(3, 4, dtype=dtype)], expect=f"aten.{op}.Scalar", dynamic=BATCH)
+    assert_converts(Fn(lambda x: fn(x, scalar)), [sample(3, 4, dtype=dtype, low=-3, high=3)], expect=f"aten.{op}.Scalar", dynamic=BATCH)
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -54,7 +46,7 @@ def test_compare_nan(op):
 
 
 def test_compare_mixed_dtypes():
-    assert_converts(Fn2(torch.lt), [_x(3, 4, dtype=torch.int32), _x(3, 4, seed=1)], expect="aten.lt.Tensor")
+    assert_converts(Fn2(torch.lt), [sample(3, 4, dtype=torch.int32, low=-3, high=3), sample(3, 4, seed=1)], expect="aten.lt.Tensor")
 
 
 # ---- logical / bitwise -----------------------------------------------------------------------
@@ -64,53 +56,59 @@ def test_compare_mixed_dtypes():
 def test_logical(op, dtype):
     """Non-bool operands count as true when nonzero."""
     fn = getattr(torch, f"logical_{op}")
-    assert_converts(Fn2(fn), [_x(2, 3, 4, dtype=dtype), _x(3, 4, dtype=dtype, seed=1)],
+    assert_converts(Fn2(fn), [sample(2, 3, 4, dtype=dtype, low=-3, high=3), sample(3, 4, dtype=dtype, seed=1, low=-3, high=3)],
                     expect=f"aten.logical_{op}.default", dynamic=BATCH)
 
 
 @pytest.mark.parametrize("dtype", [torch.bool, torch.float32, torch.int64])
 def test_logical_not(dtype):
-    x = _x(3, 4, dtype=dtype)
+    x = sample(3, 4, dtype=dtype, low=-3, high=3)
     if dtype.is_floating_point:
         x[0, :3] = torch.tensor([0.0, NAN, -0.0])
     assert_converts(Fn(torch.logical_not), [x], expect="aten.logical_not.default")
 
 
+@pytest.mark.parametrize("dtype", [torch.bool, torch.float32, torch.int64])
+def test_logical_not_dynamic(dtype):
+    x = sample(3, 4, dtype=dtype, low=-3, high=3)
+    assert_converts(Fn(torch.logical_not), [x], expect="aten.logical_not.default", dynamic=BATCH)
+
+
 @pytest.mark.parametrize("op", ["and", "or", "xor"])
 def test_bitwise_on_bool(op):
     fn = getattr(torch, f"bitwise_{op}")
-    assert_converts(Fn2(lambda x, y: fn(x > 0, y > 0)), [_x(2, 3, 4), _x(4, seed=1)],
+    assert_converts(Fn2(lambda x, y: fn(x > 0, y > 0)), [sample(2, 3, 4), sample(4, seed=1)],
                     expect=f"aten.bitwise_{op}.Tensor", dynamic=BATCH)
-    assert_converts(Fn(lambda x: fn(x > 0, True)), [_x(2, 3)], expect=f"aten.bitwise_{op}.Scalar", dynamic=BATCH)
+    assert_converts(Fn(lambda x: fn(x > 0, True)), [sample(2, 3)], expect=f"aten.bitwise_{op}.Scalar", dynamic=BATCH)
 
 
 def test_bitwise_operators_and_not():
-    assert_converts(Fn(lambda x: ~((x > 0) & (x < 1)) | (x > 2)), [_x(3, 4)],
+    assert_converts(Fn(lambda x: ~((x > 0) & (x < 1)) | (x > 2)), [sample(3, 4)],
                     expect=["aten.bitwise_not.default", "aten.bitwise_and.Tensor", "aten.bitwise_or.Tensor"],
                     dynamic=BATCH)
 
 
 def test_bitwise_on_integers_is_rejected():
     with pytest.raises(UnsupportedOpsError, match="bitwise op on integer tensors"):
-        convert_module(Fn(lambda x: x & 3), [_x(2, 3, dtype=torch.int32)])
+        convert_module(Fn(lambda x: x & 3), [sample(2, 3, dtype=torch.int32, low=-3, high=3)])
     with pytest.raises(UnsupportedOpsError, match="bitwise op on integer tensors"):
-        convert_module(Fn(lambda x: ~x), [_x(2, 3, dtype=torch.int32)])
+        convert_module(Fn(lambda x: ~x), [sample(2, 3, dtype=torch.int32, low=-3, high=3)])
 
 
 # ---- where / masked_fill ---------------------------------------------------------------------
 
 def test_where_tensors_broadcast():
-    assert_converts(Fn2(lambda x, y: torch.where(x > 0, x, y)), [_x(2, 3, 4), _x(4, seed=1)],
+    assert_converts(Fn2(lambda x, y: torch.where(x > 0, x, y)), [sample(2, 3, 4), sample(4, seed=1)],
                     expect="aten.where.self", dynamic=BATCH)
 
 
 def test_where_condition_broadcasts():
-    assert_converts(Fn2(lambda x, y: torch.where(y > 0, x, -x)), [_x(2, 3, 4), _x(3, 1, seed=1)],
+    assert_converts(Fn2(lambda x, y: torch.where(y > 0, x, -x)), [sample(2, 3, 4), sample(3, 1, seed=1)],
                     expect="aten.where.self", dynamic=BATCH)
 
 
 def test_where_promotes():
-    assert_converts(Fn2(lambda x, y: torch.where(x > 0, y, x)), [_x(3, 4), _x(3, 4, dtype=torch.int32, seed=1)],
+    assert_converts(Fn2(lambda x, y: torch.where(x > 0, y, x)), [sample(3, 4), sample(3, 4, dtype=torch.int32, seed=1, low=-3, high=3)],
                     expect="aten.where.self")
 
 
@@ -118,15 +116,15 @@ def test_where_promotes():
                                          (torch.int64, 0.5)])
 def test_where_scalar_other(dtype, value):
     """An int tensor with a float scalar selects in the default float type."""
-    assert_converts(Fn(lambda x: torch.where(x > 0, x, value)), [_x(3, 4, dtype=dtype)],
+    assert_converts(Fn(lambda x: torch.where(x > 0, x, value)), [sample(3, 4, dtype=dtype, low=-3, high=3)],
                     expect="aten.where.ScalarOther", dynamic=BATCH)
-    assert_converts(Fn(lambda x: torch.where(x > 0, value, x)), [_x(3, 4, dtype=dtype)],
+    assert_converts(Fn(lambda x: torch.where(x > 0, value, x)), [sample(3, 4, dtype=dtype, low=-3, high=3)],
                     expect="aten.where.ScalarSelf", dynamic=BATCH)
 
 
 @pytest.mark.parametrize("then,other", [(1.0, 0.0), (1, -1), (True, False), (2, 0.5)])
 def test_where_two_scalars(then, other):
-    assert_converts(Fn(lambda x: torch.where(x > 0, then, other)), [_x(2, 3, 4)], expect="aten.where.Scalar",
+    assert_converts(Fn(lambda x: torch.where(x > 0, then, other)), [sample(2, 3, 4)], expect="aten.where.Scalar",
                     dynamic=BATCH)
 
 
@@ -134,24 +132,24 @@ def test_where_two_scalars(then, other):
                                          (torch.int64, 2.7), (torch.bool, True)])
 def test_masked_fill_scalar(dtype, value):
     """The value takes the tensor's dtype (2.7 fills an int tensor with 2)."""
-    assert_converts(Fn2(lambda x, m: x.masked_fill(m > 0, value)), [_x(2, 3, 4, dtype=dtype), _x(3, 4, seed=1)],
+    assert_converts(Fn2(lambda x, m: x.masked_fill(m > 0, value)), [sample(2, 3, 4, dtype=dtype, low=-3, high=3), sample(3, 4, seed=1)],
                     expect="aten.masked_fill.Scalar", dynamic=BATCH)
 
 
 def test_masked_fill_tensor_value():
-    assert_converts(Fn(lambda x: x.masked_fill(x > 0, torch.tensor(2.5))), [_x(2, 3, 4)],
+    assert_converts(Fn(lambda x: x.masked_fill(x > 0, torch.tensor(2.5))), [sample(2, 3, 4)],
                     expect="aten.masked_fill.Tensor", dynamic=BATCH)
-    assert_converts(Fn2(lambda x, y: x.masked_fill(x > 0, y.sum())), [_x(2, 3, 4), _x(5, seed=1)],
+    assert_converts(Fn2(lambda x, y: x.masked_fill(x > 0, y.sum())), [sample(2, 3, 4), sample(5, seed=1)],
                     expect="aten.masked_fill.Tensor", dynamic=BATCH)
 
 
 def test_masked_fill_attention_mask():
     """The causal-mask pattern: a bool mask broadcast over batch and heads."""
     mask = torch.triu(torch.ones(5, 5, dtype=torch.bool), diagonal=1)
-    assert_converts(Fn(lambda x: torch.softmax(x.masked_fill(mask, float("-inf")), -1)), [_x(2, 3, 5, 5)],
+    assert_converts(Fn(lambda x: torch.softmax(x.masked_fill(mask, float("-inf")), -1)), [sample(2, 3, 5, 5)],
                     expect="aten.masked_fill.Scalar", dynamic=BATCH)
 
 
 def test_where_zero_dim_condition():
-    assert_converts(Fn(lambda x: torch.where(x.sum() > 0, x, -x)), [_x(2, 3)], expect="aten.where.self",
+    assert_converts(Fn(lambda x: torch.where(x.sum() > 0, x, -x)), [sample(2, 3)], expect="aten.where.self",
                     dynamic=BATCH)

@@ -113,6 +113,11 @@ def test_scalar_tensor(value, dtype):
                     [torch.randn(2, 3)], expect="aten.scalar_tensor.default")
 
 
+def test_scalar_tensor_of_a_dynamic_size():
+    assert_converts(Fn(lambda x: x * torch.scalar_tensor(x.shape[0])), [torch.randn(3, 2)],
+                    expect="aten.scalar_tensor.default", dynamic=BATCH)
+
+
 # ---- triu / tril -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("upper", [True, False])

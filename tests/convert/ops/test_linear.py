@@ -7,20 +7,17 @@ import torch
 from torch import nn
 
 from tests.convert.harness import Fn, Fn2, Fn3, assert_converts
+from tests.convert.samples import sample
 from trtrepo.errors import UnsupportedOpsError
 
 
-def _x(*shape: int, seed: int = 0) -> torch.Tensor:
-    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
-
-
 def test_mm():
-    assert_converts(Fn2(torch.mm), [_x(3, 4), _x(4, 5, seed=1)], expect="aten.mm.default",
+    assert_converts(Fn2(torch.mm), [sample(3, 4), sample(4, 5, seed=1)], expect="aten.mm.default",
                     dynamic={0: {0: (1, 6)}, 1: {1: (1, 7)}})
 
 
 def test_bmm():
-    assert_converts(Fn2(torch.bmm), [_x(2, 3, 4), _x(2, 4, 5, seed=1)], expect="aten.bmm.default",
+    assert_converts(Fn2(torch.bmm), [sample(2, 3, 4), sample(2, 4, 5, seed=1)], expect="aten.bmm.default",
                     dynamic={0: {0: (1, 4, "batch"), 1: (1, 6)}, 1: {0: (1, 4, "batch")}})
 
 
@@ -34,47 +31,59 @@ def test_bmm():
     ((2, 1, 3, 4), (5, 4, 3)),    # batch dims broadcast
 ])
 def test_matmul_shapes(lhs, rhs):
-    assert_converts(Fn2(torch.matmul), [_x(*lhs), _x(*rhs, seed=1)], expect="aten.matmul.default")
+    assert_converts(Fn2(torch.matmul), [sample(*lhs), sample(*rhs, seed=1)], expect="aten.matmul.default")
 
 
 def test_matmul_dynamic():
-    assert_converts(Fn2(torch.matmul), [_x(2, 3, 4), _x(4, 5, seed=1)], expect="aten.matmul.default",
+    assert_converts(Fn2(torch.matmul), [sample(2, 3, 4), sample(4, 5, seed=1)], expect="aten.matmul.default",
                     dynamic={0: {0: (1, 4), 1: (1, 9)}})
 
 
 def test_matmul_vector_dynamic():
-    assert_converts(Fn2(torch.matmul), [_x(2, 3, 4), _x(4, seed=1)], expect="aten.matmul.default",
+    assert_converts(Fn2(torch.matmul), [sample(2, 3, 4), sample(4, seed=1)], expect="aten.matmul.default",
                     dynamic={0: {0: (1, 4), 2: (2, 8, "k")}, 1: {0: (2, 8, "k")}})
 
 
 def test_mv_dot():
     fn = Fn2(lambda m, v: (torch.mv(m, v), torch.dot(v, v)))
-    assert_converts(fn, [_x(3, 4), _x(4, seed=1)], expect=["aten.mv.default", "aten.dot.default"])
+    assert_converts(fn, [sample(3, 4), sample(4, seed=1)], expect=["aten.mv.default", "aten.dot.default"])
+
+
+def test_mv_dot_dynamic():
+    fn = Fn2(lambda m, v: (torch.mv(m, v), torch.dot(v, v)))
+    assert_converts(fn, [sample(3, 4), sample(4, seed=1)], expect=["aten.mv.default", "aten.dot.default"],
+                    dynamic={0: {0: (1, 6), 1: (2, 8, "k")}, 1: {0: (2, 8, "k")}})
 
 
 @pytest.mark.parametrize("beta,alpha", [(1, 1), (0.5, 2.0), (0, 1.5)])
 def test_addmm(beta, alpha):
-    bias = _x(5, seed=2)
+    bias = sample(5, seed=2)
     if beta == 0:
         bias[0] = float("nan")  # beta=0 ignores the bias, NaN included
     fn = Fn2(lambda x, y: torch.addmm(bias, x, y, beta=beta, alpha=alpha))
-    assert_converts(fn, [_x(3, 4), _x(4, 5, seed=1)], expect="aten.addmm.default", dynamic={0: {0: (1, 6)}})
+    assert_converts(fn, [sample(3, 4), sample(4, 5, seed=1)], expect="aten.addmm.default", dynamic={0: {0: (1, 6)}})
 
 
 def test_addmm_runtime_bias():
     fn = Fn3(lambda b, x, y: torch.addmm(b, x, y, beta=2.0))
-    assert_converts(fn, [_x(3, 1), _x(3, 4, seed=1), _x(4, 5, seed=2)], expect="aten.addmm.default")
+    assert_converts(fn, [sample(3, 1), sample(3, 4, seed=1), sample(4, 5, seed=2)], expect="aten.addmm.default")
 
 
 def test_baddbmm():
     fn = Fn3(lambda b, x, y: torch.baddbmm(b, x, y, beta=0.5, alpha=2.0))
-    assert_converts(fn, [_x(2, 3, 5), _x(2, 3, 4, seed=1), _x(2, 4, 5, seed=2)], expect="aten.baddbmm.default",
+    assert_converts(fn, [sample(2, 3, 5), sample(2, 3, 4, seed=1), sample(2, 4, 5, seed=2)], expect="aten.baddbmm.default",
                     dynamic={0: {0: (1, 3, "b")}, 1: {0: (1, 3, "b")}, 2: {0: (1, 3, "b")}})
 
 
 def test_addmv():
     fn = Fn3(lambda b, m, v: torch.addmv(b, m, v, beta=0.5, alpha=3.0))
-    assert_converts(fn, [_x(3), _x(3, 4, seed=1), _x(4, seed=2)], expect="aten.addmv.default")
+    assert_converts(fn, [sample(3), sample(3, 4, seed=1), sample(4, seed=2)], expect="aten.addmv.default")
+
+
+def test_addmv_dynamic():
+    fn = Fn3(lambda b, m, v: torch.addmv(b, m, v, beta=0.5, alpha=3.0))
+    assert_converts(fn, [sample(3), sample(3, 4, seed=1), sample(4, seed=2)], expect="aten.addmv.default",
+                    dynamic={0: {0: (1, 6, "rows")}, 1: {0: (1, 6, "rows"), 1: (2, 8, "k")}, 2: {0: (2, 8, "k")}})
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -85,12 +94,12 @@ def test_addmv():
 ])
 def test_linear(bias, shape, dynamic):
     torch.manual_seed(0)
-    assert_converts(nn.Linear(4, 3, bias=bias), [_x(*shape)], expect="aten.linear.default", dynamic=dynamic)
+    assert_converts(nn.Linear(4, 3, bias=bias), [sample(*shape)], expect="aten.linear.default", dynamic=dynamic)
 
 
 def test_linear_runtime_weight():
     fn = Fn2(lambda x, w: nn.functional.linear(x, w))
-    assert_converts(fn, [_x(2, 4), _x(3, 4, seed=1)], expect="aten.linear.default")
+    assert_converts(fn, [sample(2, 4), sample(3, 4, seed=1)], expect="aten.linear.default")
 
 
 @pytest.mark.parametrize("equation,shapes", [
@@ -102,7 +111,7 @@ def test_linear_runtime_weight():
     ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
 ])
 def test_einsum(equation, shapes):
-    inputs = [_x(*s, seed=i) for i, s in enumerate(shapes)]
+    inputs = [sample(*s, seed=i) for i, s in enumerate(shapes)]
     fn = Fn(lambda x: torch.einsum(equation, x)) if len(inputs) == 1 else \
         Fn2(lambda x, y: torch.einsum(equation, x, y))
     assert_converts(fn, inputs, expect="aten.einsum.default")
@@ -110,13 +119,13 @@ def test_einsum(equation, shapes):
 
 def test_einsum_dynamic():
     fn = Fn2(lambda x, y: torch.einsum("bij,bjk->bik", x, y))
-    assert_converts(fn, [_x(2, 3, 4), _x(2, 4, 5, seed=1)], expect="aten.einsum.default",
+    assert_converts(fn, [sample(2, 3, 4), sample(2, 4, 5, seed=1)], expect="aten.einsum.default",
                     dynamic={0: {0: (1, 3, "b"), 1: (1, 6)}, 1: {0: (1, 3, "b")}})
 
 
 @pytest.mark.parametrize("equation,shapes", [("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]), ("ii->i", [(3, 3)])])
 def test_einsum_rejects_ellipsis_and_diagonal(equation, shapes):
-    inputs = [_x(*s) for s in shapes]
+    inputs = [sample(*s) for s in shapes]
     fn = Fn(lambda x: torch.einsum(equation, x)) if len(inputs) == 1 else \
         Fn2(lambda x, y: torch.einsum(equation, x, y))
     with pytest.raises(UnsupportedOpsError, match="ellipsis"):

@@ -7,10 +7,7 @@ import torch
 from torch import nn
 
 from tests.convert.harness import Fn, Fn2, assert_converts
-
-
-def _x(*shape: int, seed: int = 0) -> torch.Tensor:
-    return torch.randn(shape, generator=torch.Generator().manual_seed(seed)) * 2 + 0.5
+from tests.convert.samples import sample
 
 
 def _randomize(module: nn.Module) -> nn.Module:
@@ -33,7 +30,7 @@ def _randomize(module: nn.Module) -> nn.Module:
     (nn.BatchNorm2d(3, affine=False), (2, 3, 4, 5)),
 ])
 def test_batch_norm_eval(module, shape):
-    assert_converts(_randomize(module), [_x(*shape)], expect="aten._native_batch_norm_legit_no_training.default",
+    assert_converts(_randomize(module), [sample(*shape, scale=2) + 0.5], expect="aten._native_batch_norm_legit_no_training.default",
                     dynamic={0: {0: (1, 4)}})
 
 
@@ -42,7 +39,7 @@ def test_batch_norm_eval(module, shape):
 def test_batch_norm_batch_statistics(shape, affine):
     module = _randomize(nn.BatchNorm2d(3, affine=affine, track_running_stats=False) if len(shape) == 4
                         else nn.BatchNorm1d(3, affine=affine, track_running_stats=False))
-    assert_converts(module, [_x(*shape)], expect="aten._native_batch_norm_legit.no_stats",
+    assert_converts(module, [sample(*shape, scale=2) + 0.5], expect="aten._native_batch_norm_legit.no_stats",
                     dynamic={0: {0: (2, 5)}}, rtol=1e-5)
 
 
@@ -52,19 +49,19 @@ def test_batch_norm_batch_statistics(shape, affine):
 @pytest.mark.parametrize("affine,bias", [(True, True), (True, False), (False, False)])
 def test_layer_norm(normalized_shape, affine, bias):
     module = _randomize(nn.LayerNorm(normalized_shape, elementwise_affine=affine, bias=bias, eps=1e-3))
-    assert_converts(module, [_x(2, 3, 4, 6)], expect="aten.layer_norm.default",
+    assert_converts(module, [sample(2, 3, 4, 6, scale=2) + 0.5], expect="aten.layer_norm.default",
                     dynamic={0: {0: (1, 3), 1: (1, 5)}})
 
 
 def test_layer_norm_runtime_weight():
     fn = Fn2(lambda x, w: nn.functional.layer_norm(x, [5], weight=w))
-    assert_converts(fn, [_x(2, 3, 5), _x(5, seed=1)], expect="aten.layer_norm.default")
+    assert_converts(fn, [sample(2, 3, 5, scale=2) + 0.5, sample(5, seed=1, scale=2) + 0.5], expect="aten.layer_norm.default")
 
 
 def test_native_layer_norm():
     weight, bias = torch.rand(5) + 0.5, torch.rand(5)
     fn = Fn(lambda x: torch.native_layer_norm(x, [5], weight, bias, 1e-5)[0])
-    assert_converts(fn, [_x(2, 3, 5)], expect="aten.native_layer_norm.default", dynamic={0: {1: (1, 6)}})
+    assert_converts(fn, [sample(2, 3, 5, scale=2) + 0.5], expect="aten.native_layer_norm.default", dynamic={0: {1: (1, 6)}})
 
 
 # ---- group norm -------------------------------------------------------------------------------
@@ -76,7 +73,7 @@ def test_native_layer_norm():
 ])
 def test_group_norm(groups, channels, shape):
     module = _randomize(nn.GroupNorm(groups, channels))
-    assert_converts(module, [_x(*shape)], expect="aten.group_norm.default", dynamic={0: {0: (1, 4)}})
+    assert_converts(module, [sample(*shape, scale=2) + 0.5], expect="aten.group_norm.default", dynamic={0: {0: (1, 4)}})
 
 
 def test_group_norm_single_element_groups():
@@ -84,19 +81,26 @@ def test_group_norm_single_element_groups():
     # computes x * a + b with a = rstd * weight ~ 316 (1/sqrt(eps)) and b = -x * a + bias, which
     # leaves a rounding residue of ~|x| * 316 * 2^-24 ~ 2e-5: the tolerance covers eager's error.
     module = _randomize(nn.GroupNorm(4, 4))
-    assert_converts(module, [_x(3, 4)], expect="aten.group_norm.default", dynamic={0: {0: (2, 4)}}, atol=1e-4)
+    assert_converts(module, [sample(3, 4, scale=2) + 0.5], expect="aten.group_norm.default", dynamic={0: {0: (2, 4)}}, atol=1e-4)
 
 
 def test_group_norm_without_affine_dynamic_spatial():
     module = nn.GroupNorm(2, 6, affine=False)
-    assert_converts(module, [_x(2, 6, 4, 5)], expect="aten.group_norm.default",
+    assert_converts(module, [sample(2, 6, 4, 5, scale=2) + 0.5], expect="aten.group_norm.default",
                     dynamic={0: {0: (1, 3), 2: (2, 6), 3: (3, 7)}})
 
 
 def test_native_group_norm():
     weight, bias = torch.rand(6) + 0.5, torch.rand(6)
     fn = Fn(lambda x: torch.native_group_norm(x, weight, bias, 2, 6, 12, 3, 1e-5)[0])
-    assert_converts(fn, [_x(2, 6, 3, 4)], expect="aten.native_group_norm.default")
+    assert_converts(fn, [sample(2, 6, 3, 4, scale=2) + 0.5], expect="aten.native_group_norm.default")
+
+
+def test_native_group_norm_dynamic():
+    weight, bias = torch.rand(6) + 0.5, torch.rand(6)
+    fn = Fn(lambda x: torch.native_group_norm(x, weight, bias, x.shape[0], 6, x.shape[2] * x.shape[3], 3, 1e-5)[0])
+    assert_converts(fn, [sample(2, 6, 3, 4, scale=2) + 0.5], expect="aten.native_group_norm.default",
+                    dynamic={0: {0: (1, 4), 2: (2, 5)}})
 
 
 # ---- instance norm ----------------------------------------------------------------------------
@@ -107,10 +111,10 @@ def test_native_group_norm():
     (nn.InstanceNorm3d(3, affine=True), (2, 3, 2, 3, 4)),
 ])
 def test_instance_norm(module, shape):
-    assert_converts(_randomize(module), [_x(*shape)], expect="aten.instance_norm.default",
+    assert_converts(_randomize(module), [sample(*shape, scale=2) + 0.5], expect="aten.instance_norm.default",
                     dynamic={0: {0: (1, 4), len(shape) - 1: (3, 8)}})
 
 
 def test_instance_norm_running_stats():
     module = _randomize(nn.InstanceNorm2d(3, affine=True, track_running_stats=True))
-    assert_converts(module, [_x(2, 3, 4, 5)], expect="aten.instance_norm.default", dynamic={0: {0: (1, 4)}})
+    assert_converts(module, [sample(2, 3, 4, 5, scale=2) + 0.5], expect="aten.instance_norm.default", dynamic={0: {0: (1, 4)}})

@@ -6,17 +6,9 @@ import pytest
 import torch
 
 from tests.convert.harness import Fn, assert_converts
+from tests.convert.samples import sample
 
 INF, NAN = float("inf"), float("nan")
-
-
-def _x(*shape: int, dtype: torch.dtype = torch.float32, low: int = -8, high: int = 8) -> torch.Tensor:
-    generator = torch.Generator().manual_seed(0)
-    if dtype.is_floating_point:
-        return (torch.randn(shape, generator=generator) * 2).to(dtype)
-    if dtype == torch.bool:
-        return torch.randint(0, 2, shape, generator=generator).bool()
-    return torch.randint(low, high + 1, shape, generator=generator).to(dtype)
 
 
 BATCH = {0: {0: (1, 6)}}
@@ -51,13 +43,13 @@ FLOAT_OPS = {
 
 @pytest.mark.parametrize("op", sorted(FLOAT_OPS))
 def test_float_unary(op):
-    assert_converts(Fn(FLOAT_OPS[op]), [_x(2, 3, 4)], expect=f"aten.{op}.default", dynamic=BATCH)
+    assert_converts(Fn(FLOAT_OPS[op]), [sample(2, 3, 4, scale=2)], expect=f"aten.{op}.default", dynamic=BATCH)
 
 
 @pytest.mark.parametrize("op", ["exp", "sqrt", "sin", "erf", "reciprocal", "log2", "log1p", "expm1", "rsqrt"])
 def test_float_unary_of_integer_tensor_is_float(op):
     fn = getattr(torch, op)
-    assert_converts(Fn(fn), [_x(3, 4, dtype=torch.int32, low=1, high=9)], expect=f"aten.{op}.default")
+    assert_converts(Fn(fn), [sample(3, 4, dtype=torch.int32, low=1, high=9)], expect=f"aten.{op}.default")
 
 
 @pytest.mark.parametrize("op", ["log1p", "expm1"])
@@ -78,12 +70,12 @@ def test_log1p_expm1_special_values():
 @pytest.mark.parametrize("op", ["abs", "neg", "sign"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.int32, torch.int64])
 def test_signed_unary(op, dtype):
-    assert_converts(Fn(getattr(torch, op)), [_x(2, 3, 4, dtype=dtype)], expect=f"aten.{op}.default", dynamic=BATCH)
+    assert_converts(Fn(getattr(torch, op)), [sample(2, 3, 4, dtype=dtype, scale=2)], expect=f"aten.{op}.default", dynamic=BATCH)
 
 
 def test_sign_of_zero_and_bool():
     assert_converts(Fn(torch.sign), [torch.tensor([-2.0, -0.0, 0.0, 3.0])], expect="aten.sign.default")
-    assert_converts(Fn(lambda x: torch.sign(x > 0)), [_x(2, 3)], expect="aten.sign.default")
+    assert_converts(Fn(lambda x: torch.sign(x > 0)), [sample(2, 3, scale=2)], expect="aten.sign.default")
 
 
 # ---- rounding --------------------------------------------------------------------------------
@@ -95,19 +87,19 @@ HALVES = torch.tensor([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -0.7, 0.7, 1.2, -1.
 def test_rounding(op):
     """round is half-to-even like torch.round; trunc goes toward zero."""
     assert_converts(Fn(getattr(torch, op)), [HALVES], expect=f"aten.{op}.default")
-    assert_converts(Fn(getattr(torch, op)), [_x(2, 3, 4)], expect=f"aten.{op}.default", dynamic=BATCH)
+    assert_converts(Fn(getattr(torch, op)), [sample(2, 3, 4, scale=2)], expect=f"aten.{op}.default", dynamic=BATCH)
 
 
 @pytest.mark.parametrize("op", ["floor", "ceil", "round", "trunc"])
 def test_rounding_integer_is_identity(op):
-    assert_converts(Fn(lambda x: getattr(torch, op)(x) + 1), [_x(2, 3, dtype=torch.int32)], expect=f"aten.{op}.default")
+    assert_converts(Fn(lambda x: getattr(torch, op)(x) + 1), [sample(2, 3, dtype=torch.int32)], expect=f"aten.{op}.default")
 
 
 @pytest.mark.parametrize("decimals", [1, 2, -1])
 def test_round_decimals(decimals):
     x = torch.tensor([1.25, 2.675, -0.125, 15.0, 25.0, -35.0, 0.05, 123.456])
     assert_converts(Fn(lambda x: torch.round(x, decimals=decimals)), [x], expect="aten.round.decimals")
-    assert_converts(Fn(lambda x: torch.round(x, decimals=decimals)), [_x(2, 3) * 10], expect="aten.round.decimals",
+    assert_converts(Fn(lambda x: torch.round(x, decimals=decimals)), [sample(2, 3, scale=2) * 10], expect="aten.round.decimals",
                     dynamic=BATCH)
 
 
@@ -119,14 +111,14 @@ SPECIAL = torch.tensor([1.0, INF, -INF, NAN, 0.0, -2.5])
 @pytest.mark.parametrize("op", ["isnan", "isinf"])
 def test_predicates(op):
     assert_converts(Fn(getattr(torch, op)), [SPECIAL], expect=f"aten.{op}.default")
-    assert_converts(Fn(lambda x: getattr(torch, op)(torch.log(x))), [_x(2, 3)], expect=f"aten.{op}.default",
+    assert_converts(Fn(lambda x: getattr(torch, op)(torch.log(x))), [sample(2, 3, scale=2)], expect=f"aten.{op}.default",
                     dynamic=BATCH)
 
 
 @pytest.mark.parametrize("op", ["isnan", "isinf"])
 def test_predicates_on_integers_are_false(op):
-    assert_converts(Fn(getattr(torch, op)), [_x(2, 3, dtype=torch.int32)], expect=f"aten.{op}.default")
+    assert_converts(Fn(getattr(torch, op)), [sample(2, 3, dtype=torch.int32)], expect=f"aten.{op}.default")
 
 
 def test_erfc():
-    assert_converts(Fn(torch.special.erfc), [_x(2, 3, 4)], expect="aten.erfc.default", dynamic=BATCH)
+    assert_converts(Fn(torch.special.erfc), [sample(2, 3, 4, scale=2)], expect="aten.erfc.default", dynamic=BATCH)

@@ -35,7 +35,6 @@ def float_activation(ctx: ConversionContext, *, tensor: Any, kind: str,
 
 def relu(ctx: ConversionContext, *, tensor: Any) -> Any:
     """``max(x, 0)``: RELU on floats, an elementwise MAX on integers (activations are float layers)."""
-    tensor = ctx.as_tensor(tensor)
     if is_float(ctx, tensor):
         return activation(ctx, tensor=tensor, kind="RELU")
     return elementwise(ctx, op=ew(ctx, "MAX"), lhs=tensor, rhs=ctx.scalar(0, tensor))
@@ -48,7 +47,6 @@ def clamp(ctx: ConversionContext, *, tensor: Any, low: Any = None, high: Any = N
     Float tensors with two number bounds use one CLIP activation; otherwise elementwise MAX then MIN,
     which also gives PyTorch's answer (``high``) when ``low > high``.
     """
-    tensor = ctx.as_tensor(tensor)
     dtype = dtype or result_dtype(ctx, tensor, low, high)
     out = ctx.cast(tensor, dtype)
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
@@ -134,9 +132,8 @@ def log_sigmoid(ctx: ConversionContext, *, tensor: Any) -> Any:
 
 def threshold(ctx: ConversionContext, *, tensor: Any, threshold: float, value: float) -> Any:
     """``value if x <= threshold else x`` (in the tensor's dtype)."""
-    x = ctx.as_tensor(tensor)
-    replace = compare(ctx, op="le", lhs=x, rhs=threshold)  # NaN is not <= anything: it stays
-    return select(ctx, condition=replace, then=operand(ctx, value, ctx.dtype_of(x), x), other=x)
+    replace = compare(ctx, op="le", lhs=tensor, rhs=threshold)  # NaN is not <= anything: it stays
+    return select(ctx, condition=replace, then=operand(ctx, value, ctx.dtype_of(tensor), tensor), other=tensor)
 
 
 def leaky_relu(ctx: ConversionContext, *, tensor: Any, negative_slope: float) -> Any:
@@ -146,6 +143,5 @@ def leaky_relu(ctx: ConversionContext, *, tensor: Any, negative_slope: float) ->
 
 def hardtanh(ctx: ConversionContext, *, tensor: Any, low: float, high: float) -> Any:
     """``clamp(x, low, high)`` keeping the tensor's dtype (relu6 is ``hardtanh(x, 0, 6)``)."""
-    tensor = ctx.as_tensor(tensor)
     return clamp(ctx, tensor=tensor, low=low, high=high, dtype=ctx.dtype_of(tensor))
 

@@ -39,7 +39,7 @@ def scaled_dot_product_attention(ctx: ConversionContext, *, query: Any, key: Any
     if is_causal:
         scores = _mask_out(ctx, scores=scores, masked=_future_positions(ctx, scores=scores))
     if attn_mask is not None:
-        scores = _apply_mask(ctx, scores=scores, mask=ctx.as_tensor(attn_mask))
+        scores = _apply_mask(ctx, scores=scores, mask=attn_mask)
     weights = softmax(ctx, tensor=scores, dim=-1)
     if attn_mask is not None:
         weights = _zero_dead_rows(ctx, scores=scores, weights=weights)

@@ -18,7 +18,6 @@ _UINT8_PARTNERS = (torch.float32, torch.float16)
 
 def to_dtype(ctx: ConversionContext, *, tensor: Any, dtype: torch.dtype) -> Any:
     """``tensor.to(dtype)`` with explicit cast layers (routing uint8 through float32)."""
-    tensor = ctx.as_tensor(tensor)
     source = ctx.dtype_of(tensor)
     if source == dtype:
         return tensor

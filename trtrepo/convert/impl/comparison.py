@@ -45,14 +45,13 @@ def logical(ctx: ConversionContext, *, op: str, lhs: Any, rhs: Any) -> Any:
 
 def where(ctx: ConversionContext, *, condition: Any, then: Any, other: Any) -> Any:
     """``torch.where(condition, then, other)``: values promoted together, all three broadcast."""
-    condition = ctx.cast(ctx.as_tensor(condition), torch.bool)
+    condition = ctx.cast(condition, torch.bool)
     a, b = promote(ctx, then, other, like=condition)
     return select(ctx, condition=condition, then=a, other=b)
 
 
 def masked_fill(ctx: ConversionContext, *, tensor: Any, mask: Any, value: Any) -> Any:
     """``tensor.masked_fill(mask, value)``: the fill value takes the tensor's dtype (no promotion)."""
-    tensor = ctx.as_tensor(tensor)
     dtype = ctx.dtype_of(tensor)
     fill = operand(ctx, value, dtype, tensor)
-    return select(ctx, condition=ctx.cast(ctx.as_tensor(mask), torch.bool), then=fill, other=tensor)
+    return select(ctx, condition=ctx.cast(mask, torch.bool), then=fill, other=tensor)

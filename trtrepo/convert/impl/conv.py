@@ -39,11 +39,8 @@ def convolution(ctx: ConversionContext, *, tensor: Any, weight: Any, bias: Any |
 
 
 def _needs_fp32_deconvolution(ctx: ConversionContext, tensor: Any) -> bool:
-    """TensorRT for RTX 1.7 cannot build a bf16 deconvolution (Myelin: "could not infer output
-    types"); such a layer runs in fp32 between casts instead."""
-    from trtrepo.trt_flavour import flavour
-
-    return ctx.dtype_of(tensor) == torch.bfloat16 and flavour().name == "rtx"
+    """A bf16 deconvolution the TensorRT in use cannot build runs in fp32 between casts instead."""
+    return ctx.dtype_of(tensor) == torch.bfloat16 and not ctx.capabilities.bf16_deconvolution
 
 
 def _in_fp32(ctx: ConversionContext, tensor: Any, build: Any) -> Any:

@@ -14,6 +14,7 @@ from torch._prims_common import ELEMENTWISE_TYPE_PROMOTION_KIND, elementwise_dty
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.shape import prepend_ones, reshape
+from trtrepo.graph import fake_value
 
 # TensorRT computes none of these on bool; PyTorch's bool arithmetic equals int arithmetic cast back.
 _ARITHMETIC = {"SUM", "PROD", "MAX", "MIN", "SUB", "DIV", "POW", "FLOOR_DIV"}
@@ -60,7 +61,7 @@ def is_symbolic_scalar(ctx: ConversionContext, value: Any) -> bool:
     if ctx.node is None or not ctx.is_tensor(value):
         return False
     for arg in ctx.node.all_input_nodes:
-        if arg.name == value.name and isinstance(arg.meta.get("val"), (torch.SymInt, torch.SymFloat, torch.SymBool)):
+        if arg.name == value.name and isinstance(fake_value(arg), (torch.SymInt, torch.SymFloat, torch.SymBool)):
             return True
     return False
 

@@ -41,7 +41,7 @@ def wrap_indices(ctx: ConversionContext, *, index: Any, size: Any) -> Any:
 
 def gather_elements(ctx: ConversionContext, *, tensor: Any, dim: int, index: Any) -> Any:
     """``torch.gather(tensor, dim, index)``: TensorRT's ELEMENT gather (ONNX GatherElements)."""
-    layer = ctx.network.add_gather_v2(tensor, ctx.as_tensor(index), ctx.trt.GatherMode.ELEMENT)
+    layer = ctx.network.add_gather_v2(tensor, index, ctx.trt.GatherMode.ELEMENT)
     layer.axis = normalize_dim(dim, len(tensor.shape))
     return layer.get_output(0)
 
@@ -49,7 +49,6 @@ def gather_elements(ctx: ConversionContext, *, tensor: Any, dim: int, index: Any
 def index_select(ctx: ConversionContext, *, tensor: Any, dim: int, index: Any) -> Any:
     """``tensor.index_select(dim, index)`` for a 1-D (or 0-d, kept as one element) index."""
     dim = normalize_dim(dim, len(tensor.shape))
-    index = ctx.as_tensor(index)
     if len(index.shape) == 0:
         index = reshape(ctx, tensor=index, sizes=[1])
     return ctx.network.add_gather(tensor, index, dim).get_output(0)
@@ -57,7 +56,7 @@ def index_select(ctx: ConversionContext, *, tensor: Any, dim: int, index: Any) -
 
 def embedding(ctx: ConversionContext, *, weight: Any, indices: Any) -> Any:
     """``F.embedding(indices, weight)``: rows of ``weight`` gathered along dim 0."""
-    return ctx.network.add_gather(ctx.as_tensor(weight), ctx.as_tensor(indices), 0).get_output(0)
+    return ctx.network.add_gather(weight, indices, 0).get_output(0)
 
 
 def advanced_index(ctx: ConversionContext, *, tensor: Any, indices: Sequence[Any]) -> Any:

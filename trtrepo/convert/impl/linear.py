@@ -18,12 +18,11 @@ from trtrepo.convert.impl.shape import prepend_ones
 
 
 def same_float_type(ctx: ConversionContext, *values: Any) -> list[Any]:
-    """The values as ITensors of one dtype, by PyTorch's promotion (matrix products need equal types)."""
-    tensors = [ctx.as_tensor(v) for v in values]
-    dtype = ctx.dtype_of(tensors[0])
-    for tensor in tensors[1:]:
+    """ITensors cast to one dtype, by PyTorch's promotion (matrix products need equal types)."""
+    dtype = ctx.dtype_of(values[0])
+    for tensor in values[1:]:
         dtype = torch.promote_types(dtype, ctx.dtype_of(tensor))
-    return [ctx.cast(t, dtype) for t in tensors]
+    return [ctx.cast(t, dtype) for t in values]
 
 
 def matmul(ctx: ConversionContext, *, lhs: Any, rhs: Any,
@@ -53,6 +52,8 @@ def scaled_sum(ctx: ConversionContext, *, bias: Any, product: Any, beta: float =
     if beta == 0:
         return product
     if beta != 1:
+        # A weight bias stays a weight for the final sum (no extra layers); scaling it by the Python
+        # number beta needs one tensor operand, so only then does it become a constant.
         bias = binary(ctx, op=ew.PROD, lhs=ctx.as_tensor(bias), rhs=beta)
     return binary(ctx, op=ew.SUM, lhs=product, rhs=bias)
 

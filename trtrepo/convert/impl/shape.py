@@ -129,12 +129,6 @@ def prepend_ones(ctx: ConversionContext, *, tensor: Any, count: int) -> Any:
     return layer.get_output(0)
 
 
-def broadcast_ranks(ctx: ConversionContext, a: Any, b: Any) -> tuple[Any, Any]:
-    """Bring two tensors to the same rank by prepending unit dims to the shorter one."""
-    ra, rb = len(a.shape), len(b.shape)
-    return prepend_ones(ctx, tensor=a, count=rb - ra), prepend_ones(ctx, tensor=b, count=ra - rb)
-
-
 def flatten(ctx: ConversionContext, *, tensor: Any, start: int, end: int) -> Any:
     """``torch.flatten(tensor, start, end)`` with runtime sizes where dims are dynamic."""
     rank = len(tensor.shape)

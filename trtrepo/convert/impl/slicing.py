@@ -178,7 +178,8 @@ def cat(ctx: ConversionContext, *, tensors: Sequence[Any], dim: int) -> Any:
     PyTorch skips legacy empty 1-D tensors (shape ``[0]``) in a cat of higher-rank tensors.
     """
     dtype = _result_type(ctx, tensors)
-    items = [ctx.cast(ctx.as_tensor(t), dtype) if ctx.is_tensor(t) else ctx.constant(t, dtype) for t in tensors]
+    # A weight becomes a constant in the promoted dtype at once, rather than a constant and a cast.
+    items = [ctx.cast(t, dtype) if ctx.is_tensor(t) else ctx.constant(t, dtype) for t in tensors]
     rank = max(len(t.shape) for t in items)
     items = [t for t in items if not (rank > 1 and tuple(t.shape) == (0,))]
     if len(items) == 1:
@@ -201,5 +202,5 @@ def stack(ctx: ConversionContext, *, tensors: Sequence[Any], dim: int) -> Any:
     """``torch.stack``: each input gains a unit dim at ``dim``, then they are concatenated there."""
     rank = len(tensors[0].shape) + 1
     dim = normalize_dim(dim, rank)
-    expanded = [unsqueeze(ctx, tensor=ctx.as_tensor(t), dim=dim) for t in tensors]
+    expanded = [unsqueeze(ctx, tensor=t, dim=dim) for t in tensors]
     return cat(ctx, tensors=expanded, dim=dim)

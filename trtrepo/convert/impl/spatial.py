@@ -104,20 +104,3 @@ def reduce_axes(ctx: ConversionContext, tensor: Any, *, axes: Sequence[int], op:
     for axis in axes:
         mask |= 1 << axis
     return ctx.network.add_reduce(tensor, getattr(ctx.trt.ReduceOperation, op), mask, True).get_output(0)
-
-
-def schema_args(target: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Every argument of an ATen call by name, with the op schema's defaults filled in.
-
-    Works on a converter's ``(target, args, kwargs)`` as well as on an FX node's, so shims and
-    validators read arguments the same way.
-    """
-    bound: dict[str, Any] = {}
-    for index, argument in enumerate(target._schema.arguments):
-        if index < len(args) and not argument.kwarg_only:
-            bound[argument.name] = args[index]
-        elif argument.name in kwargs:
-            bound[argument.name] = kwargs[argument.name]
-        else:
-            bound[argument.name] = argument.default_value if argument.has_default_value() else None
-    return bound

@@ -30,7 +30,6 @@ def to_float(ctx: ConversionContext, tensor: Any) -> Any:
     PyTorch uses its default float (float32) there; the node's float type is the same in fp32 and
     follows the precision policy otherwise.
     """
-    tensor = ctx.as_tensor(tensor)
     return tensor if is_float(ctx, tensor) else ctx.cast(tensor, ctx.float_dtype)
 
 
@@ -41,7 +40,6 @@ def float_unary(ctx: ConversionContext, *, tensor: Any, op: str) -> Any:
 
 def signed_unary(ctx: ConversionContext, *, tensor: Any, op: str) -> Any:
     """ABS, NEG or SIGN, which TensorRT also computes on integers (SIGN of a bool is the bool)."""
-    tensor = ctx.as_tensor(tensor)
     if ctx.dtype_of(tensor) == torch.bool:
         if op != "SIGN":
             raise TypeError(f"{op.lower()} is not defined on bool tensors")
@@ -51,13 +49,11 @@ def signed_unary(ctx: ConversionContext, *, tensor: Any, op: str) -> Any:
 
 def rounding(ctx: ConversionContext, *, tensor: Any, op: str) -> Any:
     """FLOOR, CEIL or ROUND (half to even, like ``torch.round``); integers are already round."""
-    tensor = ctx.as_tensor(tensor)
     return unary_layer(ctx, tensor, op) if is_float(ctx, tensor) else tensor
 
 
 def trunc(ctx: ConversionContext, *, tensor: Any) -> Any:
     """Round toward zero: ceil below zero, floor above (TensorRT has no TRUNC)."""
-    tensor = ctx.as_tensor(tensor)
     if not is_float(ctx, tensor):
         return tensor
     negative = elementwise(ctx, op=ew(ctx, "LESS"), lhs=tensor, rhs=ctx.scalar(0, tensor))
@@ -67,7 +63,6 @@ def trunc(ctx: ConversionContext, *, tensor: Any) -> Any:
 
 def round_decimals(ctx: ConversionContext, *, tensor: Any, decimals: int) -> Any:
     """``torch.round(x, decimals=d)``: round(x * 10^d) / 10^d (for d < 0: round(x / 10^-d) * 10^-d)."""
-    tensor = ctx.as_tensor(tensor)
     if not is_float(ctx, tensor) or decimals == 0:
         return rounding(ctx, tensor=tensor, op="ROUND")
     # PyTorch scales by the power of ten itself, never by its inverse, to keep exact decimal values.
@@ -142,7 +137,6 @@ def predicate(ctx: ConversionContext, *, tensor: Any, op: str) -> Any:
 
 def logical_not(ctx: ConversionContext, *, tensor: Any) -> Any:
     """``tensor == 0`` as bool (NOT for a bool tensor)."""
-    tensor = ctx.as_tensor(tensor)
     if ctx.dtype_of(tensor) != torch.bool:
         tensor = ctx.cast(tensor, torch.bool)  # cast to bool is "!= 0", NaN included
     return unary_layer(ctx, tensor, "NOT")

@@ -6,82 +6,93 @@ from typing import Any
 
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl import activation as act
-from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, kwarg_in, literal
-from trtrepo.convert.registry import arg, converter
+from trtrepo.convert.impl import activation
+from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES
+from trtrepo.convert.registry import converter
+from trtrepo.convert.validators import arg_in, literal
 
 # Activations whose only argument is the tensor: one shim, the impl function chosen by op.
 TENSOR_ONLY = {
-    aten.relu.default: act.relu, aten.silu.default: act.silu, aten.hardsigmoid.default: act.hardsigmoid,
-    aten.hardswish.default: act.hardswish, aten.mish.default: act.mish, aten.log_sigmoid.default: act.log_sigmoid,
+    aten.relu.default: activation.relu, aten.silu.default: activation.silu,
+    aten.hardsigmoid.default: activation.hardsigmoid, aten.hardswish.default: activation.hardswish,
+    aten.mish.default: activation.mish, aten.log_sigmoid.default: activation.log_sigmoid,
 }
+SELF = ("self",)
 
 
-@converter(*TENSOR_ONLY, validators=(COMPUTABLE_DTYPES,))
+@converter(*TENSOR_ONLY, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def tensor_only(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return TENSOR_ONLY[target](ctx, tensor=args[0])
+    return TENSOR_ONLY[target](ctx, tensor=bind_args(target, args, kwargs)["self"])
 
 
-@converter(aten.relu6.default, validators=(COMPUTABLE_DTYPES,))
+@converter(aten.relu6.default, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def relu6(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.hardtanh(ctx, tensor=args[0], low=0, high=6)
+    return activation.hardtanh(ctx, tensor=bind_args(target, args, kwargs)["self"], low=0, high=6)
 
 
-@converter(aten.hardtanh.default, validators=(COMPUTABLE_DTYPES, literal(1, "min_val"), literal(2, "max_val")))
+@converter(aten.hardtanh.default, tensors=SELF,
+           validators=(COMPUTABLE_DTYPES, literal("min_val"), literal("max_val")))
 def hardtanh(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.hardtanh(ctx, tensor=args[0], low=arg(args, kwargs, 1, "min_val", -1),
-                        high=arg(args, kwargs, 2, "max_val", 1))
+    a = bind_args(target, args, kwargs)
+    return activation.hardtanh(ctx, tensor=a["self"], low=a["min_val"], high=a["max_val"])
 
 
-@converter(aten.clamp.default, aten.clamp.Tensor, validators=(COMPUTABLE_DTYPES,))
+@converter(aten.clamp.default, aten.clamp.Tensor, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def clamp(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.clamp(ctx, tensor=args[0], low=arg(args, kwargs, 1, "min"), high=arg(args, kwargs, 2, "max"))
+    a = bind_args(target, args, kwargs)
+    return activation.clamp(ctx, tensor=a["self"], low=a["min"], high=a["max"])
 
 
-@converter(aten.clamp_min.default, aten.clamp_min.Tensor, validators=(COMPUTABLE_DTYPES,))
+@converter(aten.clamp_min.default, aten.clamp_min.Tensor, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def clamp_min(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.clamp(ctx, tensor=args[0], low=arg(args, kwargs, 1, "min"))
+    a = bind_args(target, args, kwargs)
+    return activation.clamp(ctx, tensor=a["self"], low=a["min"])
 
 
-@converter(aten.clamp_max.default, aten.clamp_max.Tensor, validators=(COMPUTABLE_DTYPES,))
+@converter(aten.clamp_max.default, aten.clamp_max.Tensor, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def clamp_max(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.clamp(ctx, tensor=args[0], high=arg(args, kwargs, 1, "max"))
+    a = bind_args(target, args, kwargs)
+    return activation.clamp(ctx, tensor=a["self"], high=a["max"])
 
 
-@converter(aten.gelu.default, validators=(COMPUTABLE_DTYPES, kwarg_in(1, "approximate", ("none", "tanh"), "none")))
+@converter(aten.gelu.default, tensors=SELF, validators=(COMPUTABLE_DTYPES, arg_in("approximate", ("none", "tanh"))))
 def gelu(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.gelu(ctx, tensor=args[0], approximate=arg(args, kwargs, 1, "approximate", "none"))
+    a = bind_args(target, args, kwargs)
+    return activation.gelu(ctx, tensor=a["self"], approximate=a["approximate"])
 
 
-@converter(aten.sigmoid.default, validators=(COMPUTABLE_DTYPES,))
+@converter(aten.sigmoid.default, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def sigmoid(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.float_activation(ctx, tensor=args[0], kind="SIGMOID")
+    return activation.float_activation(ctx, tensor=bind_args(target, args, kwargs)["self"], kind="SIGMOID")
 
 
-@converter(aten.tanh.default, validators=(COMPUTABLE_DTYPES,))
+@converter(aten.tanh.default, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def tanh(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.float_activation(ctx, tensor=args[0], kind="TANH")
+    return activation.float_activation(ctx, tensor=bind_args(target, args, kwargs)["self"], kind="TANH")
 
 
-@converter(aten.leaky_relu.default, validators=(COMPUTABLE_DTYPES, literal(1, "negative_slope")))
+@converter(aten.leaky_relu.default, tensors=SELF, validators=(COMPUTABLE_DTYPES, literal("negative_slope")))
 def leaky_relu(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.leaky_relu(ctx, tensor=args[0], negative_slope=arg(args, kwargs, 1, "negative_slope", 0.01))
+    a = bind_args(target, args, kwargs)
+    return activation.leaky_relu(ctx, tensor=a["self"], negative_slope=a["negative_slope"])
 
 
-@converter(aten.elu.default, validators=(COMPUTABLE_DTYPES, literal(1, "alpha"), literal(2, "scale"),
-                                         literal(3, "input_scale")))
+@converter(aten.elu.default, tensors=SELF,
+           validators=(COMPUTABLE_DTYPES, literal("alpha"), literal("scale"), literal("input_scale")))
 def elu(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.elu(ctx, tensor=args[0], alpha=arg(args, kwargs, 1, "alpha", 1), scale=arg(args, kwargs, 2, "scale", 1),
-                   input_scale=arg(args, kwargs, 3, "input_scale", 1))
+    a = bind_args(target, args, kwargs)
+    return activation.elu(ctx, tensor=a["self"], alpha=a["alpha"], scale=a["scale"], input_scale=a["input_scale"])
 
 
-@converter(aten.softplus.default, validators=(COMPUTABLE_DTYPES, literal(1, "beta"), literal(2, "threshold")))
+@converter(aten.softplus.default, tensors=SELF, validators=(COMPUTABLE_DTYPES, literal("beta"), literal("threshold")))
 def softplus(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.softplus(ctx, tensor=args[0], beta=arg(args, kwargs, 1, "beta", 1),
-                        threshold=arg(args, kwargs, 2, "threshold", 20))
+    a = bind_args(target, args, kwargs)
+    return activation.softplus(ctx, tensor=a["self"], beta=a["beta"], threshold=a["threshold"])
 
 
-@converter(aten.threshold.default, validators=(COMPUTABLE_DTYPES, literal(1, "threshold"), literal(2, "value")))
+@converter(aten.threshold.default, tensors=SELF, validators=(COMPUTABLE_DTYPES, literal("threshold"), literal("value")))
 def threshold(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return act.threshold(ctx, tensor=args[0], threshold=args[1], value=args[2])
+    a = bind_args(target, args, kwargs)
+    return activation.threshold(ctx, tensor=a["self"], threshold=a["threshold"], value=a["value"])

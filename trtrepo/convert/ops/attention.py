@@ -8,29 +8,27 @@ import torch
 import torch.fx
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.attention import scaled_dot_product_attention
-from trtrepo.convert.ops.reduce import float_result
-from trtrepo.convert.registry import Validator, arg, converter
-
-
-def _val(node: torch.fx.Node, index: int) -> Any:
-    value = node.args[index] if index < len(node.args) else None
-    return value.meta.get("val") if isinstance(value, torch.fx.Node) else None
+from trtrepo.convert.impl import attention
+from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.validators import float_result
+from trtrepo.graph import fake_tensor
 
 
 def _no_dropout(node: torch.fx.Node) -> bool:
-    return arg(node.args, node.kwargs, 4, "dropout_p", 0.0) == 0.0
+    return node_args(node)["dropout_p"] == 0.0
 
 
 def _mask_type(node: torch.fx.Node) -> bool:
-    mask = _val(node, 3)
+    mask = fake_tensor(node_args(node)["attn_mask"])
     return mask is None or mask.dtype == torch.bool or mask.dtype.is_floating_point
 
 
 def _gqa_heads(node: torch.fx.Node) -> bool:
     """Grouped-query attention needs static head counts, the key/value heads dividing the query heads."""
-    query, key, value = _val(node, 0), _val(node, 1), _val(node, 2)
+    a = node_args(node)
+    query, key, value = fake_tensor(a["query"]), fake_tensor(a["key"]), fake_tensor(a["value"])
     if query is None or key is None or value is None or min(query.dim(), key.dim(), value.dim()) < 3:
         return False
     heads = [t.shape[-3] for t in (query, key, value)]
@@ -40,7 +38,7 @@ def _gqa_heads(node: torch.fx.Node) -> bool:
 
 
 def _gqa_ok(node: torch.fx.Node) -> bool:
-    return not node.kwargs.get("enable_gqa", False) or _gqa_heads(node)
+    return not node_args(node)["enable_gqa"] or _gqa_heads(node)
 
 
 VALIDATORS = (
@@ -52,10 +50,11 @@ VALIDATORS = (
 )
 
 
-@converter(aten.scaled_dot_product_attention.default, validators=VALIDATORS)
-def sdpa(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return scaled_dot_product_attention(
-        ctx, query=args[0], key=args[1], value=args[2], attn_mask=arg(args, kwargs, 3, "attn_mask"),
-        is_causal=arg(args, kwargs, 5, "is_causal", False), scale=kwargs.get("scale"),
-        enable_gqa=kwargs.get("enable_gqa", False),
+@converter(aten.scaled_dot_product_attention.default, tensors=("query", "key", "value", "attn_mask"),
+           validators=VALIDATORS)
+def scaled_dot_product_attention(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return attention.scaled_dot_product_attention(
+        ctx, query=a["query"], key=a["key"], value=a["value"], attn_mask=a["attn_mask"],
+        is_causal=a["is_causal"], scale=a["scale"], enable_gqa=a["enable_gqa"],
     )

@@ -1,4 +1,9 @@
-"""Comparison, logic and selection converters (ops producing or consuming bool tensors)."""
+"""Comparison, logic and selection converters (ops producing or consuming bool tensors).
+
+Operands that may be Python numbers (``other``, and ``self``/``other`` of ``where``) are not declared
+tensors: the impl functions promote them with PyTorch's rules, which keep a tensor's dtype next to a
+Python number.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ from typing import Any
 
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.comparison import compare, logical, masked_fill, where
-from trtrepo.convert.impl.unary import logical_not
+from trtrepo.convert.impl import comparison, unary
 from trtrepo.convert.ops._pointwise import BOOL_ONLY, COMPUTABLE_DTYPES
 from trtrepo.convert.registry import converter
 
@@ -28,36 +33,42 @@ BITWISE = {
 
 
 @converter(*COMPARISONS, validators=(COMPUTABLE_DTYPES,))
-def comparison(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return compare(ctx, op=COMPARISONS[target], lhs=args[0], rhs=args[1])
+def compare(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return comparison.compare(ctx, op=COMPARISONS[target], lhs=a["self"], rhs=a["other"])
 
 
 @converter(*LOGICAL, validators=(COMPUTABLE_DTYPES,))
-def logical_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return logical(ctx, op=LOGICAL[target], lhs=args[0], rhs=args[1])
+def logical(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return comparison.logical(ctx, op=LOGICAL[target], lhs=a["self"], rhs=a["other"])
 
 
 @converter(*BITWISE, validators=(BOOL_ONLY,))
 def bitwise(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return logical(ctx, op=BITWISE[target], lhs=args[0], rhs=args[1])
+    a = bind_args(target, args, kwargs)
+    return comparison.logical(ctx, op=BITWISE[target], lhs=a["self"], rhs=a["other"])
 
 
-@converter(aten.logical_not.default, validators=(COMPUTABLE_DTYPES,))
-def logical_not_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return logical_not(ctx, tensor=args[0])
+@converter(aten.logical_not.default, tensors=("self",), validators=(COMPUTABLE_DTYPES,))
+def logical_not(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    return unary.logical_not(ctx, tensor=bind_args(target, args, kwargs)["self"])
 
 
-@converter(aten.bitwise_not.default, validators=(BOOL_ONLY,))
+@converter(aten.bitwise_not.default, tensors=("self",), validators=(BOOL_ONLY,))
 def bitwise_not(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return logical_not(ctx, tensor=args[0])
+    return unary.logical_not(ctx, tensor=bind_args(target, args, kwargs)["self"])
 
 
 @converter(aten.where.self, aten.where.ScalarSelf, aten.where.ScalarOther, aten.where.Scalar,
+           tensors=("condition",), validators=(COMPUTABLE_DTYPES,))
+def where(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return comparison.where(ctx, condition=a["condition"], then=a["self"], other=a["other"])
+
+
+@converter(aten.masked_fill.Scalar, aten.masked_fill.Tensor, tensors=("self", "mask"),
            validators=(COMPUTABLE_DTYPES,))
-def where_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return where(ctx, condition=args[0], then=args[1], other=args[2])
-
-
-@converter(aten.masked_fill.Scalar, aten.masked_fill.Tensor, validators=(COMPUTABLE_DTYPES,))
-def masked_fill_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return masked_fill(ctx, tensor=args[0], mask=args[1], value=args[2])
+def masked_fill(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return comparison.masked_fill(ctx, tensor=a["self"], mask=a["mask"], value=a["value"])

@@ -11,45 +11,41 @@ from typing import Any
 import torch.fx
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.conv import convolution
-from trtrepo.convert.impl.spatial import schema_args
+from trtrepo.convert.impl import conv
 from trtrepo.convert.registry import Validator, converter
-from trtrepo.convert.validators import is_constant
-
-
-def _val(value: Any) -> Any:
-    return value.meta.get("val") if isinstance(value, torch.fx.Node) else value
+from trtrepo.convert.validators import float_input
+from trtrepo.graph import fake_tensor, is_constant
 
 
 def _batched(node: torch.fx.Node) -> bool:
-    tensor, weight = _val(node.args[0]), _val(node.args[1])
+    a = node_args(node)
+    tensor, weight = fake_tensor(a["input"]), fake_tensor(a["weight"])
     return tensor is not None and weight is not None and tensor.dim() == weight.dim() and weight.dim() in (3, 4, 5)
 
 
-def _float_input(node: torch.fx.Node) -> bool:
-    tensor = _val(node.args[0])
-    return tensor is not None and tensor.dtype.is_floating_point
-
-
 def _dilated_transposed_kernel_is_weight(node: torch.fx.Node) -> bool:
-    bound = schema_args(node.target, node.args, node.kwargs)
-    if not bound["transposed"] or all(d == 1 for d in bound["dilation"]):
+    a = node_args(node)
+    if not a["transposed"] or all(d == 1 for d in a["dilation"]):
         return True
-    return is_constant(bound["weight"])
+    return is_constant(a["weight"])
 
 
+# Only the input is declared a tensor: a kernel and bias that are weights stay weights, which the
+# layer takes as attributes; one computed at run time arrives as an ITensor and becomes a layer input.
 @converter(
     aten.convolution.default,
+    tensors=("input",),
     validators=(
         Validator("input not batched [N, C, *spatial] with 1 to 3 spatial dims", _batched),
-        Validator("non-floating-point input", _float_input),
+        float_input("input"),
         Validator("dilated transposed convolution with a kernel computed at run time",
                   _dilated_transposed_kernel_is_weight),
     ),
 )
-def convolution_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    tensor, weight, bias, stride, padding, dilation, transposed, output_padding, groups = args
-    return convolution(ctx, tensor=ctx.as_tensor(tensor), weight=weight, bias=bias, stride=stride,
-                       padding=padding, dilation=dilation, transposed=transposed,
-                       output_padding=output_padding, groups=groups)
+def convolution(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return conv.convolution(ctx, tensor=a["input"], weight=a["weight"], bias=a["bias"], stride=a["stride"],
+                            padding=a["padding"], dilation=a["dilation"], transposed=a["transposed"],
+                            output_padding=a["output_padding"], groups=a["groups"])

@@ -1,4 +1,8 @@
-"""Elementwise arithmetic converters (tensor-tensor and tensor-scalar)."""
+"""Elementwise arithmetic converters (tensor-tensor and tensor-scalar).
+
+No operand is declared a tensor: either may be a Python number or a weight, and the impl functions
+promote both with PyTorch's rules (a Python number next to a tensor keeps the tensor's dtype).
+"""
 
 from __future__ import annotations
 
@@ -6,77 +10,66 @@ from typing import Any
 
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.arithmetic import ROUNDING_MODES, atan2, copysign, divide, fmod, power, remainder
-from trtrepo.convert.impl.elementwise import add, binary
-from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, kwarg_in, literal
-from trtrepo.convert.registry import arg, converter
+from trtrepo.convert.impl import arithmetic, elementwise
+from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES
+from trtrepo.convert.registry import converter
+from trtrepo.convert.validators import arg_in, literal
 
-ALPHA = literal(2, "alpha")  # alpha scales a constant, so it must be one
-ROUNDING = kwarg_in(2, "rounding_mode", ROUNDING_MODES, None)
+ALPHA = literal("alpha")  # alpha scales a constant, so it must be one
+ROUNDING = arg_in("rounding_mode", arithmetic.ROUNDING_MODES)
+# op -> the trt.ElementWiseOperation computing it after promotion
+BINARY = {aten.mul.Tensor: "PROD", aten.mul.Scalar: "PROD", aten.maximum.default: "MAX", aten.minimum.default: "MIN"}
+# op -> the impl function computing it from two promoted operands
+TWO_OPERANDS = {
+    aten.div.Tensor: arithmetic.divide, aten.div.Scalar: arithmetic.divide,
+    aten.remainder.Tensor: arithmetic.remainder, aten.remainder.Scalar: arithmetic.remainder,
+    aten.remainder.Scalar_Tensor: arithmetic.remainder,
+    aten.fmod.Tensor: arithmetic.fmod, aten.fmod.Scalar: arithmetic.fmod,
+    aten.atan2.default: arithmetic.atan2,
+    aten.copysign.Tensor: arithmetic.copysign, aten.copysign.Scalar: arithmetic.copysign,
+}
 
 
 @converter(aten.add.Tensor, aten.add.Scalar, validators=(COMPUTABLE_DTYPES, ALPHA))
-def add_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return add(ctx, lhs=args[0], rhs=args[1], alpha=arg(args, kwargs, 2, "alpha", 1))
+def add(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return elementwise.add(ctx, lhs=a["self"], rhs=a["other"], alpha=a["alpha"])
 
 
 @converter(aten.sub.Tensor, aten.sub.Scalar, validators=(COMPUTABLE_DTYPES, ALPHA))
 def sub(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return add(ctx, lhs=args[0], rhs=args[1], alpha=arg(args, kwargs, 2, "alpha", 1), subtract=True)
+    a = bind_args(target, args, kwargs)
+    return elementwise.add(ctx, lhs=a["self"], rhs=a["other"], alpha=a["alpha"], subtract=True)
 
 
 @converter(aten.rsub.Tensor, aten.rsub.Scalar, validators=(COMPUTABLE_DTYPES, ALPHA))
 def rsub(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     """``other - alpha * self``."""
-    return add(ctx, lhs=args[1], rhs=args[0], alpha=arg(args, kwargs, 2, "alpha", 1), subtract=True)
+    a = bind_args(target, args, kwargs)
+    return elementwise.add(ctx, lhs=a["other"], rhs=a["self"], alpha=a["alpha"], subtract=True)
 
 
-@converter(aten.mul.Tensor, aten.mul.Scalar, validators=(COMPUTABLE_DTYPES,))
-def mul(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return binary(ctx, op=ctx.trt.ElementWiseOperation.PROD, lhs=args[0], rhs=args[1])
+@converter(*BINARY, validators=(COMPUTABLE_DTYPES,))
+def binary(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return elementwise.binary(ctx, op=elementwise.ew(ctx, BINARY[target]), lhs=a["self"], rhs=a["other"])
 
 
-@converter(aten.div.Tensor, aten.div.Scalar, validators=(COMPUTABLE_DTYPES,))
-def div(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return divide(ctx, lhs=args[0], rhs=args[1])
+@converter(*TWO_OPERANDS, validators=(COMPUTABLE_DTYPES,))
+def two_operands(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return TWO_OPERANDS[target](ctx, lhs=a["self"], rhs=a["other"])
 
 
 @converter(aten.div.Tensor_mode, aten.div.Scalar_mode, validators=(COMPUTABLE_DTYPES, ROUNDING))
 def div_mode(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return divide(ctx, lhs=args[0], rhs=args[1], rounding_mode=arg(args, kwargs, 2, "rounding_mode"))
-
-
-@converter(aten.remainder.Tensor, aten.remainder.Scalar, aten.remainder.Scalar_Tensor, validators=(COMPUTABLE_DTYPES,))
-def remainder_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return remainder(ctx, lhs=args[0], rhs=args[1])
-
-
-@converter(aten.fmod.Tensor, aten.fmod.Scalar, validators=(COMPUTABLE_DTYPES,))
-def fmod_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return fmod(ctx, lhs=args[0], rhs=args[1])
+    a = bind_args(target, args, kwargs)
+    return arithmetic.divide(ctx, lhs=a["self"], rhs=a["other"], rounding_mode=a["rounding_mode"])
 
 
 @converter(aten.pow.Tensor_Scalar, aten.pow.Tensor_Tensor, aten.pow.Scalar, validators=(COMPUTABLE_DTYPES,))
-def pow_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return power(ctx, base=args[0], exponent=args[1])
-
-
-@converter(aten.maximum.default, validators=(COMPUTABLE_DTYPES,))
-def maximum(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return binary(ctx, op=ctx.trt.ElementWiseOperation.MAX, lhs=args[0], rhs=args[1])
-
-
-@converter(aten.minimum.default, validators=(COMPUTABLE_DTYPES,))
-def minimum(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return binary(ctx, op=ctx.trt.ElementWiseOperation.MIN, lhs=args[0], rhs=args[1])
-
-
-@converter(aten.atan2.default, validators=(COMPUTABLE_DTYPES,))
-def atan2_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return atan2(ctx, lhs=args[0], rhs=args[1])
-
-
-@converter(aten.copysign.Tensor, aten.copysign.Scalar, validators=(COMPUTABLE_DTYPES,))
-def copysign_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return copysign(ctx, lhs=args[0], rhs=args[1])
+def power(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return arithmetic.power(ctx, base=a["self"], exponent=a["exponent"])

@@ -8,18 +8,20 @@ import torch
 import torch.fx
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.indexing import advanced_index, cumsum, embedding, gather_elements, index_select
-from trtrepo.convert.registry import Validator, arg, converter
+from trtrepo.convert.impl import indexing
+from trtrepo.convert.registry import Validator, converter
+from trtrepo.graph import fake_tensor
 
 
 def _integer_indices(node: torch.fx.Node) -> bool:
     """Every index of ``aten.index.Tensor`` is None or an integer tensor, and at least one is given."""
-    indices = node.args[1]
+    indices = node_args(node)["indices"]
     if not isinstance(indices, (list, tuple)) or all(index is None for index in indices):
         return False
     for index in indices:
-        val = index.meta.get("val") if isinstance(index, torch.fx.Node) else None
+        val = fake_tensor(index)
         if index is not None and (val is None or val.dtype in (torch.bool, torch.uint8)):
             return False
     return True
@@ -28,27 +30,34 @@ def _integer_indices(node: torch.fx.Node) -> bool:
 INTEGER_INDICES = Validator("boolean-mask indexing (its output shape depends on the data)", _integer_indices)
 
 
-@converter(aten.index.Tensor, validators=(INTEGER_INDICES,))
+# The index tensors are not declared: constant indices are wrapped (negative ones counted from the
+# end) at build time, before they become constants.
+@converter(aten.index.Tensor, tensors=("self",), validators=(INTEGER_INDICES,))
 def index(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return advanced_index(ctx, tensor=ctx.as_tensor(args[0]), indices=list(args[1]))
+    a = bind_args(target, args, kwargs)
+    return indexing.advanced_index(ctx, tensor=a["self"], indices=list(a["indices"]))
 
 
-@converter(aten.gather.default)
+@converter(aten.gather.default, tensors=("self", "index"))
 def gather(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return gather_elements(ctx, tensor=ctx.as_tensor(args[0]), dim=args[1], index=args[2])
+    a = bind_args(target, args, kwargs)
+    return indexing.gather_elements(ctx, tensor=a["self"], dim=a["dim"], index=a["index"])
 
 
-@converter(aten.index_select.default)
-def index_select_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return index_select(ctx, tensor=ctx.as_tensor(args[0]), dim=args[1], index=args[2])
+@converter(aten.index_select.default, tensors=("self", "index"))
+def index_select(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return indexing.index_select(ctx, tensor=a["self"], dim=a["dim"], index=a["index"])
 
 
-@converter(aten.embedding.default)
-def embedding_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+@converter(aten.embedding.default, tensors=("weight", "indices"))
+def embedding(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     # padding_idx, scale_grad_by_freq and sparse only change gradients.
-    return embedding(ctx, weight=args[0], indices=args[1])
+    a = bind_args(target, args, kwargs)
+    return indexing.embedding(ctx, weight=a["weight"], indices=a["indices"])
 
 
-@converter(aten.cumsum.default)
-def cumsum_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return cumsum(ctx, tensor=ctx.as_tensor(args[0]), dim=args[1], dtype=arg(args, kwargs, 2, "dtype"))
+@converter(aten.cumsum.default, tensors=("self",))
+def cumsum(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return indexing.cumsum(ctx, tensor=a["self"], dim=a["dim"], dtype=a["dtype"])

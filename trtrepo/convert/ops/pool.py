@@ -7,12 +7,12 @@ from typing import Any
 import torch.fx
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.adaptive_pool import adaptive_pool
-from trtrepo.convert.impl.pool import Window, avg_pool, max_pool
-from trtrepo.convert.impl.spatial import schema_args
+from trtrepo.convert.impl import adaptive_pool, pool
 from trtrepo.convert.registry import Validator, converter
-from trtrepo.convert.validators import only_first_output_used
+from trtrepo.convert.validators import float_input, only_first_output_used
+from trtrepo.graph import fake_tensor
 
 # How many trailing dims each op pools.
 SPATIAL = {
@@ -26,14 +26,11 @@ SPATIAL = {
 }
 
 
-def _input(node: torch.fx.Node) -> Any:
-    arg = node.args[0]
-    return arg.meta.get("val") if isinstance(arg, torch.fx.Node) else None
+SELF = ("self",)
 
 
-def _float_input(node: torch.fx.Node) -> bool:
-    val = _input(node)
-    return val is not None and val.dtype.is_floating_point
+def _input(node: torch.fx.Node) -> torch.Tensor | None:
+    return fake_tensor(node_args(node)["self"])
 
 
 def _rank_fits(node: torch.fx.Node) -> bool:
@@ -43,14 +40,14 @@ def _rank_fits(node: torch.fx.Node) -> bool:
 
 def _divisor_needs_static_dims(node: torch.fx.Node) -> bool:
     """Ceil-mode windows overhanging the padded input count fewer positions: known only for static dims."""
-    bound, val = schema_args(node.target, node.args, node.kwargs), _input(node)
+    bound, val = node_args(node), _input(node)
     if bound.get("divisor_override") is None or not bound["ceil_mode"]:
         return True
     return val is not None and all(isinstance(s, int) for s in val.shape[-SPATIAL[node.target]:])
 
 
 def _adaptive_dynamic_dims_to_one(node: torch.fx.Node) -> bool:
-    bound, val = schema_args(node.target, node.args, node.kwargs), _input(node)
+    bound, val = node_args(node), _input(node)
     sizes = list(bound["output_size"])
     if val is None or not all(isinstance(o, int) for o in sizes):
         return False
@@ -58,40 +55,42 @@ def _adaptive_dynamic_dims_to_one(node: torch.fx.Node) -> bool:
     return all(isinstance(s, int) or o == 1 for s, o in zip(spatial, sizes, strict=True))
 
 
-FLOAT = Validator("non-floating-point input (TensorRT pools float types only)", _float_input)
+FLOAT = float_input("self", "non-floating-point input (TensorRT pools float types only)")
 RANK = Validator("input rank other than [C, *spatial] or [N, C, *spatial]", _rank_fits)
 COMMON = (FLOAT, RANK)
 
 
-def _window(target: Any, bound: dict[str, Any]) -> Window:
-    return Window.of(SPATIAL[target], bound["kernel_size"], bound["stride"], bound["padding"],
-                     bound.get("dilation", 1), bound["ceil_mode"])
+def _window(target: Any, bound: dict[str, Any]) -> pool.Window:
+    """The window of a max or average pool (average pools have no dilation: 1)."""
+    return pool.Window.of(SPATIAL[target], bound["kernel_size"], bound["stride"], bound["padding"],
+                          bound.get("dilation", 1), bound["ceil_mode"])
 
 
-@converter(aten.max_pool1d.default, aten.max_pool2d.default, aten.max_pool3d.default, validators=COMMON)
-def max_pool_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    bound = schema_args(target, args, kwargs)
-    return max_pool(ctx, tensor=ctx.as_tensor(bound["self"]), window=_window(target, bound))
+@converter(aten.max_pool1d.default, aten.max_pool2d.default, aten.max_pool3d.default, tensors=SELF,
+           validators=COMMON)
+def max_pool(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return pool.max_pool(ctx, tensor=a["self"], window=_window(target, a))
 
 
 @converter(
     aten.max_pool1d_with_indices.default, aten.max_pool2d_with_indices.default, aten.max_pool3d_with_indices.default,
-    validators=(only_first_output_used("max-pool indices"), *COMMON),
+    tensors=SELF, validators=(only_first_output_used("max-pool indices"), *COMMON),
 )
 def max_pool_with_indices(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    bound = schema_args(target, args, kwargs)
-    return max_pool(ctx, tensor=ctx.as_tensor(bound["self"]), window=_window(target, bound)), None
+    a = bind_args(target, args, kwargs)
+    return pool.max_pool(ctx, tensor=a["self"], window=_window(target, a)), None
 
 
 @converter(
     aten.avg_pool1d.default, aten.avg_pool2d.default, aten.avg_pool3d.default,
-    validators=(*COMMON, Validator("divisor_override in ceil mode with dynamic spatial dims",
-                                   _divisor_needs_static_dims)),
+    tensors=SELF, validators=(*COMMON, Validator("divisor_override in ceil mode with dynamic spatial dims",
+                                                 _divisor_needs_static_dims)),
 )
-def avg_pool_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    bound = schema_args(target, args, kwargs)
-    return avg_pool(ctx, tensor=ctx.as_tensor(bound["self"]), window=_window(target, bound),
-                    count_include_pad=bound["count_include_pad"], divisor_override=bound.get("divisor_override"))
+def avg_pool(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return pool.avg_pool(ctx, tensor=a["self"], window=_window(target, a), count_include_pad=a["count_include_pad"],
+                         divisor_override=a.get("divisor_override"))
 
 
 ADAPTIVE = (*COMMON, Validator("adaptive pooling of a dynamic spatial dim to a size other than 1",
@@ -101,18 +100,17 @@ ADAPTIVE = (*COMMON, Validator("adaptive pooling of a dynamic spatial dim to a s
 @converter(
     aten.adaptive_avg_pool1d.default, aten.adaptive_avg_pool2d.default, aten._adaptive_avg_pool2d.default,
     aten.adaptive_avg_pool3d.default, aten._adaptive_avg_pool3d.default,
-    validators=ADAPTIVE,
+    tensors=SELF, validators=ADAPTIVE,
 )
 def adaptive_avg_pool(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    bound = schema_args(target, args, kwargs)
-    return adaptive_pool(ctx, tensor=ctx.as_tensor(bound["self"]), output_size=list(bound["output_size"]), kind="avg")
+    a = bind_args(target, args, kwargs)
+    return adaptive_pool.adaptive_pool(ctx, tensor=a["self"], output_size=list(a["output_size"]), kind="avg")
 
 
 @converter(
     aten.adaptive_max_pool1d.default, aten.adaptive_max_pool2d.default, aten.adaptive_max_pool3d.default,
-    validators=(only_first_output_used("adaptive max-pool indices"), *ADAPTIVE),
+    tensors=SELF, validators=(only_first_output_used("adaptive max-pool indices"), *ADAPTIVE),
 )
 def adaptive_max_pool(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    bound = schema_args(target, args, kwargs)
-    out = adaptive_pool(ctx, tensor=ctx.as_tensor(bound["self"]), output_size=list(bound["output_size"]), kind="max")
-    return out, None
+    a = bind_args(target, args, kwargs)
+    return adaptive_pool.adaptive_pool(ctx, tensor=a["self"], output_size=list(a["output_size"]), kind="max"), None

@@ -8,10 +8,11 @@ import torch.fx
 from torch.fx.experimental.symbolic_shapes import statically_known_true
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.resize import upsample
-from trtrepo.convert.impl.spatial import schema_args
+from trtrepo.convert.impl import resize
 from trtrepo.convert.registry import Validator, converter
+from trtrepo.graph import fake_tensor
 
 # op -> (interpolation mode, spatial dims)
 NEAREST = {
@@ -37,12 +38,13 @@ INTERPOLATING = {
 MODES = {**NEAREST, **INTERPOLATING}
 
 
-def _val(value: Any) -> Any:
-    return value.meta.get("val") if isinstance(value, torch.fx.Node) else None
+def _image(bound: dict[str, Any]) -> Any:
+    """The tensor resized, which the ``.vec`` schemas call ``input`` and the others ``self``."""
+    return bound["input"] if "input" in bound else bound["self"]
 
 
 def _float_input(node: torch.fx.Node) -> bool:
-    val = _val(node.args[0])
+    val = fake_tensor(_image(node_args(node)))
     return val is not None and val.dtype.is_floating_point
 
 
@@ -57,10 +59,10 @@ def _scale_agrees(size: Any, scale: float, out: Any | None) -> bool:
 
 
 def _scales_agree(node: torch.fx.Node) -> bool:
-    bound = schema_args(node.target, node.args, node.kwargs)
+    bound = node_args(node)
     if bound.get("align_corners"):
         return True  # align_corners maps by (in - 1) / (out - 1) whatever the scale
-    val, out = _val(node.args[0]), node.meta.get("val")
+    val, out = fake_tensor(_image(bound)), fake_tensor(node)
     spatial = MODES[node.target][1]
     if val is None or out is None:
         return False
@@ -88,12 +90,12 @@ def _scale_factors(bound: dict[str, Any], spatial: int) -> list[float] | None:
     return list(scales) * spatial if len(scales) == 1 else list(scales)
 
 
-@converter(*NEAREST, *INTERPOLATING, validators=VALIDATORS)
-def upsample_(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+@converter(*(op for op in MODES if op._overloadname == "vec"), tensors=("input",), validators=VALIDATORS)
+@converter(*(op for op in MODES if op._overloadname != "vec"), tensors=("self",), validators=VALIDATORS)
+def upsample(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     """Every upsample overload; only the interpolating ones have ``align_corners``."""
-    bound = schema_args(target, args, kwargs)
-    tensor = bound["input"] if "input" in bound else bound["self"]
+    a = bind_args(target, args, kwargs)
     mode, spatial = MODES[target]
-    size = bound["output_size"]
-    return upsample(ctx, tensor=ctx.as_tensor(tensor), mode=mode, output_size=None if size is None else list(size),
-                    scale_factors=_scale_factors(bound, spatial), align_corners=bool(bound.get("align_corners")))
+    size = a["output_size"]
+    return resize.upsample(ctx, tensor=_image(a), mode=mode, output_size=None if size is None else list(size),
+                           scale_factors=_scale_factors(a, spatial), align_corners=bool(a.get("align_corners")))

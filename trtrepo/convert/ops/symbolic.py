@@ -12,8 +12,9 @@ from typing import Any
 import torch
 
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.symbolic import int_op
+from trtrepo.convert.impl import symbolic
 from trtrepo.convert.registry import Validator, converter
+from trtrepo.graph import fake_value
 
 _OPS = {
     operator.add: "add",
@@ -26,10 +27,11 @@ _OPS = {
 
 INTEGER_RESULT = Validator(
     "arithmetic on non-integer symbolic values (SymFloat/SymBool)",
-    lambda node: isinstance(node.meta.get("val"), (int, torch.SymInt)),
+    lambda node: isinstance(fake_value(node), (int, torch.SymInt)),
 )
 
 
 @converter(*_OPS, validators=(INTEGER_RESULT,))
 def sym_arith(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return int_op(ctx, _OPS[target], args[0], args[1])
+    # A Python operator has no ATen schema: its two operands always arrive positionally.
+    return symbolic.int_op(ctx, _OPS[target], args[0], args[1])

@@ -6,10 +6,12 @@ from typing import Any
 
 from torch.ops import aten
 
+from trtrepo.convert.arguments import bind_args
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import unary
-from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES, literal
-from trtrepo.convert.registry import arg, converter
+from trtrepo.convert.ops._pointwise import COMPUTABLE_DTYPES
+from trtrepo.convert.registry import converter
+from trtrepo.convert.validators import literal
 
 # ATen op -> the TensorRT UnaryOperation computing it on float input (int input is promoted to float).
 FLOAT_OPS = {
@@ -29,39 +31,44 @@ COMPOSED = {
     aten.trunc.default: unary.trunc, aten.rsqrt.default: unary.rsqrt, aten.log1p.default: unary.log1p,
     aten.expm1.default: unary.expm1, aten.exp2.default: unary.exp2, aten.erfc.default: unary.erfc,
 }
+SELF = ("self",)
 
 
-@converter(*FLOAT_OPS, validators=(COMPUTABLE_DTYPES,))
+def _tensor(target: Any, args: Any, kwargs: Any) -> Any:
+    return bind_args(target, args, kwargs)["self"]
+
+
+@converter(*FLOAT_OPS, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def float_unary(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return unary.float_unary(ctx, tensor=args[0], op=FLOAT_OPS[target])
+    return unary.float_unary(ctx, tensor=_tensor(target, args, kwargs), op=FLOAT_OPS[target])
 
 
-@converter(*SIGNED_OPS, validators=(COMPUTABLE_DTYPES,))
+@converter(*SIGNED_OPS, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def signed_unary(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return unary.signed_unary(ctx, tensor=args[0], op=SIGNED_OPS[target])
+    return unary.signed_unary(ctx, tensor=_tensor(target, args, kwargs), op=SIGNED_OPS[target])
 
 
-@converter(*ROUNDING_OPS, validators=(COMPUTABLE_DTYPES,))
+@converter(*ROUNDING_OPS, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def rounding(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return unary.rounding(ctx, tensor=args[0], op=ROUNDING_OPS[target])
+    return unary.rounding(ctx, tensor=_tensor(target, args, kwargs), op=ROUNDING_OPS[target])
 
 
-@converter(aten.round.decimals, validators=(COMPUTABLE_DTYPES, literal(1, "decimals")))
+@converter(aten.round.decimals, tensors=SELF, validators=(COMPUTABLE_DTYPES, literal("decimals")))
 def round_decimals(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return unary.round_decimals(ctx, tensor=args[0], decimals=arg(args, kwargs, 1, "decimals", 0))
+    a = bind_args(target, args, kwargs)
+    return unary.round_decimals(ctx, tensor=a["self"], decimals=a["decimals"])
 
 
-@converter(*COMPOSED, validators=(COMPUTABLE_DTYPES,))
+@converter(*COMPOSED, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def composed(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return COMPOSED[target](ctx, tensor=args[0])
+    return COMPOSED[target](ctx, tensor=_tensor(target, args, kwargs))
 
 
-@converter(*LOG_BASES, validators=(COMPUTABLE_DTYPES,))
+@converter(*LOG_BASES, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def log_base(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return unary.log_base(ctx, tensor=args[0], base=LOG_BASES[target])
+    return unary.log_base(ctx, tensor=_tensor(target, args, kwargs), base=LOG_BASES[target])
 
 
-@converter(*PREDICATES, validators=(COMPUTABLE_DTYPES,))
+@converter(*PREDICATES, tensors=SELF, validators=(COMPUTABLE_DTYPES,))
 def predicate(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
-    return unary.predicate(ctx, tensor=args[0], op=PREDICATES[target])
-
+    return unary.predicate(ctx, tensor=_tensor(target, args, kwargs), op=PREDICATES[target])
