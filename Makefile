@@ -29,8 +29,8 @@ demo: setup
 	$(BIN)/trtrepo build $(SPEC) --repo $(REPO) --check
 	$(BIN)/trtrepo serve $(REPO) --background --http-port $(HTTP_PORT) --grpc-port $(GRPC_PORT) --metrics-port $(METRICS_PORT)
 	status=0; \
-	$(BIN)/trtrepo verify $(SPEC) --url localhost:$(HTTP_PORT) --protocol http --report $(REPORTS)/verify-http.json || status=$$?; \
-	[ $$status -ne 0 ] || $(BIN)/trtrepo verify $(SPEC) --url localhost:$(GRPC_PORT) --protocol grpc --report $(REPORTS)/verify-grpc.json || status=$$?; \
+	$(BIN)/trtrepo verify $(SPEC) --repo $(REPO) --url localhost:$(HTTP_PORT) --protocol http --report $(REPORTS)/verify-http.json || status=$$?; \
+	[ $$status -ne 0 ] || $(BIN)/trtrepo verify $(SPEC) --repo $(REPO) --url localhost:$(GRPC_PORT) --protocol grpc --report $(REPORTS)/verify-grpc.json || status=$$?; \
 	$(BIN)/trtrepo serve --stop; \
 	exit $$status
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import threading
 import time
 import traceback
@@ -61,6 +62,7 @@ class ModelOutcome:
     path: str = ""
     version: int | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -93,9 +95,10 @@ def build_settings(spec: ModelSpec, options: BuildOptions) -> BuildSettings:
 
 
 def source_files(spec: ModelSpec) -> Iterator[Path]:
-    """Every file whose content decides the model: its source package or .pt2, and ``depends``."""
+    """Every file whose content decides the model: its source package or .pt2, ``depends``, and the
+    files and folders its ``args`` name by a relative path (a checkpoint folder, say)."""
     roots = [spec.base_dir / spec.source] if spec.source.endswith(".pt2") else _package_roots(spec)
-    roots += [spec.base_dir / d for d in spec.depends]
+    roots += [spec.base_dir / d for d in spec.depends] + spec.local_paths
     for root in roots:
         if root.is_file():
             yield root
@@ -117,7 +120,7 @@ def fingerprint(spec: ModelSpec, settings: BuildSettings, check: bool) -> str:
               "settings": settings.to_record(), "check": check}
     digest.update(json.dumps(header, sort_keys=True, default=str).encode())
     for path in source_files(spec):
-        digest.update(str(path.relative_to(spec.base_dir)).encode())
+        digest.update(os.path.relpath(path, spec.base_dir).encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -241,5 +244,6 @@ def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, stagin
             emit(spec.name, "write", "")
             path, version = publish(options.repository, result, spec.version_policy, spec.keep_versions, staging)
             report.outcomes.append(ModelOutcome(spec.name, "built", path=str(path), version=version,
-                                                seconds=result.record["stage_seconds"]["total"]))
+                                                seconds=result.record["stage_seconds"]["total"],
+                                                notes=result.record.get("notes", [])))
             emit(spec.name, "done", f"version {version}")

@@ -108,6 +108,8 @@ def build(spec_file: Path, repository: Path, models: tuple[str, ...], jobs: int,
         elif not as_json and not quiet:
             detail = f" (version {outcome.version}, {outcome.seconds:.1f}s)" if outcome.status == "built" else ""
             click.echo(f"{outcome.status:>13}: {outcome.name}{detail}")
+            for note in outcome.notes:
+                click.echo(f"{'note':>13}: {outcome.name}: {note}")
     if report.exit_code:
         if not keep_going:
             click.echo(f"nothing written: {sum(o.status == 'failed' for o in report.outcomes)} model(s) failed "
@@ -176,24 +178,30 @@ def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, re
 @click.option("--wait", default=30.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for the server to be ready.")
 @click.option("--seed", default=0, show_default=True)
+@click.option("--repo", "repository", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("model_repository"), show_default=True,
+              help="The built repository the server serves (output names, and the reference program).")
+@click.option("--reference", type=click.Choice(["program", "source"]), default="program", show_default=True,
+              help="Expected outputs from the captured program stored with the plan (the served weights), "
+                   "or from the model's source code, imported again.")
 @report_options
 @reports_errors
 def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, ...], samples: int,
-           concurrency: int, timeout: float, wait: float, seed: int, report: Path | None,
-           junit: Path | None, as_json: bool) -> None:
+           concurrency: int, timeout: float, wait: float, seed: int, repository: Path, reference: str,
+           report: Path | None, junit: Path | None, as_json: bool) -> None:
     """Send inputs to a running Triton server and compare its outputs with eager PyTorch.
 
     Exit code 0 when everything passed, 1 when a comparison or the served contract failed,
-    2 when the server or a model could not be reached.
+    2 when the server, a model or the reference could not be reached or run.
     """
     from trtrepo.spec import load_project
-    from trtrepo.verify import Endpoint
+    from trtrepo.verify import Endpoint, Reference
     from trtrepo.verify import verify as run_verify
 
     project = load_project(spec_file)
     endpoint = Endpoint.parse(url, protocol, timeout)
     outcome = run_verify(project.select(models), endpoint, samples=samples, concurrency=concurrency,
-                         seed=seed, wait=wait)
+                         seed=seed, wait=wait, reference=Reference(reference, repository))
     if outcome.problem:
         click.echo(f"error: {outcome.problem}", err=True)
     show_results(outcome.cases, f"trtrepo verify {spec_file} @ {endpoint.url} ({protocol})", "trtrepo.verify",

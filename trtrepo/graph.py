@@ -66,8 +66,12 @@ def mark_folded(program: ExportedProgram) -> set[torch.fx.Node]:
     """Mark every node computed only from weights and constants; returns the marked nodes.
 
     ``permute(weight)`` before ``addmm`` is the common case: folding it means TensorRT receives
-    the final weight and no converter has to care where a weight came from. Random and mutating
-    ops are never folded.
+    the final weight and no converter has to care where a weight came from. A node with no input
+    node at all (``arange(16)``, ``zeros([4, 4])``) is input-independent too, and so is everything
+    computed from it only — a relative-position index built with ``copy_``/``slice_scatter`` on a
+    fresh tensor, say — so such subgraphs become constants and never reach a converter. A size
+    that depends on an input arrives as a node (``sym_size``), which keeps its users unfolded.
+    Random and mutating ops are never folded.
     """
     constants = set(constant_values(program))
     folded: set[torch.fx.Node] = set()
@@ -77,8 +81,7 @@ def mark_folded(program: ExportedProgram) -> set[torch.fx.Node]:
             if node.name in constants:
                 folded.add(node)
         elif node.op == "call_function" and not _is_random_or_impure(node):
-            inputs = node.all_input_nodes
-            if inputs and all(i in folded for i in inputs):
+            if all(i in folded for i in node.all_input_nodes):
                 folded.add(node)
     for node in folded:
         node.meta[FOLDED] = True

@@ -25,6 +25,7 @@ from trtrepo.engine import new_builder, new_network
 from trtrepo.lower import lower
 from trtrepo.sources import is_saved_program, load_module, load_saved_program
 from trtrepo.spec import ModelSpec
+from trtrepo.structure import bind_inputs, program_output_paths, resolve_outputs, with_outputs
 
 StageCallback = Callable[[str, str], None]  # (model name, stage) -> None
 
@@ -40,6 +41,7 @@ class Converted:
     result: ConversionResult
     module: nn.Module | None = None  # the module instance that was captured (None for a saved program)
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # worth telling the user (shown by build, kept in the record)
 
     @property
     def network(self) -> Any:
@@ -67,20 +69,30 @@ def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Con
     """Load, capture, lower and convert one model into a TensorRT network (no engine yet)."""
     timings: dict[str, float] = {}
     module = None
+    notes = []
     with timed(timings, "capture", spec.name, on_stage):
         if is_saved_program(spec.source):
             captured = load_saved_program(spec)
         else:
             module = load_module(spec)
             captured = capture(spec, module)
-    return convert_captured(spec, captured, module, timings, on_stage)
+            if not (binding := bind_inputs(spec, module)).by_name:
+                notes.append(binding.note)
+    converted = convert_captured(spec, captured, module, timings, on_stage)
+    converted.notes += notes
+    return converted
 
 
 def convert_captured(spec: ModelSpec, captured: ExportedProgram, module: nn.Module | None = None,
                      timings: dict[str, float] | None = None,
                      on_stage: StageCallback | None = None) -> Converted:
-    """Lower and convert an already captured (or saved) program."""
+    """Lower and convert an already captured (or saved) program.
+
+    The converted spec's outputs are resolved against what the program returns (see
+    ``trtrepo.structure``): from here on, every stage uses those names.
+    """
     timings = {} if timings is None else timings
+    spec = with_outputs(spec, resolve_outputs(spec, program_output_paths(captured)))
     with timed(timings, "lower", spec.name, on_stage):
         program = lower(captured, model=spec.name)
     with timed(timings, "convert", spec.name, on_stage):

@@ -16,12 +16,15 @@ from typing import Any
 
 import torch
 from torch.export import ExportedProgram
+from torch.utils import _pytree as pytree
 
 from trtrepo import __version__
 from trtrepo.engine import BuildSettings, build_plan, build_target, profile_shapes
 from trtrepo.network import Converted, StageCallback, timed
 from trtrepo.repository import BuiltModel, facts_dict, network_facts, render_config
+from trtrepo.sources import tensors_digest
 from trtrepo.spec import ModelSpec
+from trtrepo.structure import program_binding, program_output_paths, recorded_outputs
 from trtrepo.trt_flavour import flavour
 
 
@@ -43,6 +46,9 @@ def build_model(converted: Converted, settings: BuildSettings | None = None,
         config_text = render_config(facts, spec)
         program_bytes = saved_program(converted.captured)
     record = build_record(spec, facts_dict(facts), plan, timings, converted.result.converters_used)
+    record["inputs_by_name"] = program_binding(converted.captured).by_name
+    record["notes"] = converted.notes
+    record["outputs"] = recorded_outputs(spec, program_output_paths(converted.captured))
     record["check"] = check
     record["build_settings"] = settings.to_record()
     record["target"] = build_target(converted.builder)
@@ -82,23 +88,28 @@ def _mentions(line: str, name: str) -> bool:
 
 def weights_hash(program: ExportedProgram) -> str:
     """sha256 over every parameter, buffer and constant (name, dtype, shape, bytes), in name order."""
-    digest = hashlib.sha256()
-    tensors = {**program.state_dict, **{k: v for k, v in program.constants.items() if isinstance(v, torch.Tensor)}}
-    for name in sorted(tensors):
-        tensor = tensors[name].detach().cpu().contiguous().reshape(-1)
-        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
-        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
-    return digest.hexdigest()
+    return tensors_digest({**program.state_dict,
+                           **{k: v for k, v in program.constants.items() if isinstance(v, torch.Tensor)}})
 
 
 def saved_program(program: ExportedProgram) -> bytes:
     """The captured program in torch.export's own file format (weights included).
 
     Stored beside the plan so ``serve`` can rebuild the network without the user's source code.
+    Its result is stored flat (a tuple of the leaves, in order; the build record keeps the names):
+    loading a program whose result is a ``ModelOutput`` or the user's dataclass would need that
+    class importable wherever the repository is served.
     """
-    buffer = io.BytesIO()
-    torch.export.save(program, buffer)
-    return buffer.getvalue()
+    signature = program.module_call_graph[0].signature
+    assert signature is not None
+    structured = signature.out_spec
+    signature.out_spec = pytree.tree_structure(tuple(range(structured.num_leaves)))
+    try:
+        buffer = io.BytesIO()
+        torch.export.save(program, buffer)
+        return buffer.getvalue()
+    finally:
+        signature.out_spec = structured
 
 
 def build_record(spec: ModelSpec, facts: dict[str, Any], plan: bytes, timings: dict[str, float],

@@ -101,7 +101,8 @@ def generated_samples(spec: ModelSpec, count: int = 0, seed: int = 0,
 
 
 def random_shapes(spec: ModelSpec, profile: dict[str, Dim], rng: random.Random) -> dict[str, tuple[int, ...]]:
-    """A shape for every input within ``profile`` (declared ranges where it says nothing)."""
+    """A shape for every input within ``profile`` (declared ranges where it says nothing); a dim
+    with ``multiple_of`` takes only multiples."""
     sizes: dict[str, int] = {}
     shapes = {}
     for tensor in spec.inputs:
@@ -111,8 +112,8 @@ def random_shapes(spec: ModelSpec, profile: dict[str, Dim], rng: random.Random) 
                 shape.append(dim.opt)
                 continue
             assert dim.name is not None
-            bounds = profile.get(dim.name, dim)
-            shape.append(sizes.setdefault(dim.name, rng.randint(bounds.min, bounds.max)))
+            bounds, step = profile.get(dim.name, dim), dim.multiple_of
+            shape.append(sizes.setdefault(dim.name, rng.randint(bounds.min // step, bounds.max // step) * step))
         shapes[tensor.name] = tuple(shape)
     return shapes
 

@@ -8,15 +8,18 @@ loading a saved program never does (see :func:`load_program`).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import pickle
 import re
 import sys
+import traceback
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -42,11 +45,15 @@ def load_module(spec: ModelSpec) -> nn.Module:
         except (Exception, SystemExit) as exc:  # the user's module may raise anything, even exit
             raise SourceError(f"{where}: cannot import {module_path!r} from {spec.base_dir}: "
                               f"{type(exc).__name__}: {exc}") from None
-    factory = getattr(module, attr, None)
-    if factory is None:
-        raise SourceError(f"{where}: module {module_path!r} has no attribute {attr!r}")
+    factory: Any = module
+    for depth, part in enumerate(attr.split(".")):
+        factory = getattr(factory, part, None)
+        if factory is None:
+            owner = f"module {module_path!r}" if depth == 0 else repr(".".join([module_path, *attr.split(".")[:depth]]))
+            raise SourceError(f"{where}: {owner} has no attribute {part!r}")
     try:
-        model = factory(**spec.args) if callable(factory) and not isinstance(factory, nn.Module) else factory
+        model = factory(**spec.factory_args) if callable(factory) and not isinstance(factory, nn.Module) \
+            else factory
     except (Exception, SystemExit) as exc:
         raise SourceError(f"{where}: calling {spec.source}(**args) failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(model, nn.Module):
@@ -66,7 +73,8 @@ def importable_from(folder: Path, top_package: str) -> Iterator[None]:
     # Only the package that lives exactly at folder/<top_package> may be reused: one in a subfolder
     # (examples/zoo/models while loading examples/models.yaml) is another package of the same name.
     ours = {(folder / top_package / "__init__.py").resolve(), (folder / f"{top_package}.py").resolve()}
-    if cached is not None and Path(cached_file).resolve() not in ours:
+    shadowed = any(path.is_file() for path in ours)  # only a local package can stand for another
+    if cached is not None and shadowed and Path(cached_file).resolve() not in ours:
         for name in [n for n in sys.modules if n == top_package or n.startswith(top_package + ".")]:
             del sys.modules[name]
     sys.path.insert(0, str(folder))
@@ -147,6 +155,33 @@ def module_float_dtype(module: nn.Module) -> torch.dtype | None:
     return None
 
 
+def tensors_digest(tensors: Mapping[str, torch.Tensor]) -> str:
+    """sha256 over named tensors (name, dtype, shape, bytes), in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def weights_digest(module: nn.Module) -> str:
+    """:func:`tensors_digest` of a module's parameters and buffers."""
+    return tensors_digest(module.state_dict())
+
+
 def load_reference_module(spec: ModelSpec) -> nn.Module:
     """The module a model's source describes: the factory's result, or the saved program's module."""
     return load_saved_program(spec).module() if is_saved_program(spec.source) else load_module(spec)
+
+
+TORCH_DIR = str(Path(torch.__file__).resolve().parent)  # frames inside it are PyTorch's, not the user's
+
+
+def user_frame(exc: BaseException) -> str:
+    """``file:line: code`` of the innermost frame outside PyTorch where ``exc`` was raised, or ''."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(TORCH_DIR)]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f"{frame.filename}:{frame.lineno}: {frame.line}" if frame.line else f"{frame.filename}:{frame.lineno}"

@@ -89,7 +89,7 @@ def convert_module(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic: D
     with torch.no_grad():
         outputs = len(_flat(module(*inputs)))
     spec = spec_for(inputs, outputs, dynamic)
-    converted = convert_captured(spec, capture(spec, module), module)
+    converted = convert_captured(spec, capture(spec, module, tuple(inputs)), module)
     CONVERTERS_RUN.update(converted.result.converters_used)
     return converted
 

@@ -197,16 +197,17 @@ def test_bad_source_is_one_clear_message(cli, project, module, source, args, exp
 
 
 def test_a_shape_the_model_cannot_take_is_one_message_in_a_real_process(project):
-    """torch logs whole tracebacks of its internals when export fails; the user sees only our message.
-
-    A real process: the CLI runner swaps sys.stderr, and logging handlers write to the original one.
-    """
+    """The model cannot take the declared shape: one message naming the model, the input and the
+    user's line, never torch's internal tracebacks (a real process: the CLI runner swaps sys.stderr,
+    and logging handlers write to the original one)."""
     folder, repo = project
     spec = edited(folder, "shape: [batch, 16]", "shape: [batch, 17]")
     result = subprocess.run([sys.executable, "-m", "trtrepo", "build", str(spec), "--repo", str(repo), "--model", "mlp",
                              "--cache-dir", str(folder / "cache"), "-q"], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2
-    assert result.stderr.startswith(f"error: {spec}: model 'mlp': torch.export failed (RuntimeError):\n"
-                                    "a and b must have same reduction dim"), result.stderr
+    assert result.stderr.startswith(f"error: {spec}: model 'mlp': the model raised on inputs models.yaml allows "
+                                    "(features [8, 17]): RuntimeError: mat1 and mat2 shapes cannot be multiplied"), \
+        result.stderr
+    assert "models/mlp.py:15: h = torch.relu(self.inp(x))" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) < 10, result.stderr

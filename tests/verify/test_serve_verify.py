@@ -80,7 +80,7 @@ def server(tmp_path_factory):
 def test_examples_verify_green(server, cli, protocol, tmp_path):
     url = server.url_http if protocol == "http" else server.url_grpc
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
-    result = cli("verify", EXAMPLES / "models.yaml", "--url", url, "--protocol", protocol, "--samples", "4",
+    result = cli("verify", EXAMPLES / "models.yaml", "--repo", server.tmp / "repo", "--url", url, "--protocol", protocol, "--samples", "4",
                  "--concurrency", "2", "--report", report, "--junit", junit)
     assert result.exit_code == 0, result.output
     data = json.loads(report.read_text())
@@ -97,7 +97,8 @@ def test_fp16_and_bf16_tensors_cross_the_wire(server, cli, protocol, tmp_path):
     spec = _yaml_beside_examples(tmp_path, "low", LOW_PRECISION_IO)
     url = server.url_http if protocol == "http" else server.url_grpc
     report = tmp_path / "report.json"
-    result = cli("verify", spec, "--url", url, "--protocol", protocol, "--samples", "3", "--report", report)
+    result = cli("verify", spec, "--repo", server.tmp / "repo", "--url", url, "--protocol", protocol, "--samples", "3",
+                 "--report", report)
     assert result.exit_code == 0, result.output
     cases = json.loads(report.read_text())["cases"]
     assert {c["model"] for c in cases} == {"mlp_half", "mlp_bf16"}
@@ -110,7 +111,8 @@ def test_fp16_and_bf16_tensors_cross_the_wire(server, cli, protocol, tmp_path):
 def test_wrong_weights_fail_naming_model_and_output(server, cli, tmp_path):
     declared = _yaml_beside_examples(tmp_path, "declared", WRONG_WEIGHTS.format(seed=0))
     report = tmp_path / "report.json"
-    result = cli("verify", declared, "--url", server.url_http, "--samples", "3", "--report", report)
+    result = cli("verify", declared, "--repo", server.tmp / "repo", "--reference", "source", "--url", server.url_http,
+                 "--samples", "3", "--report", report)
     assert result.exit_code == 1, result.output
     data = json.loads(report.read_text())
     failed = [(c["model"], o["name"]) for c in data["cases"] for o in c["outputs"] if not o["passed"]]
@@ -122,7 +124,7 @@ def test_declared_shape_and_dtype_mismatch_reported(server, cli, tmp_path):
     text = (EXAMPLES / "models.yaml").read_text().replace("shape: [batch, 16]", "shape: [batch, 17]")
     text = text.replace("dtype: fp32\n        shape: [{min: 1", "dtype: fp16\n        shape: [{min: 1")
     spec = _yaml_beside_examples(tmp_path, "mismatch", text)
-    result = cli("verify", spec, "--url", server.url_http, "--samples", "3")
+    result = cli("verify", spec, "--repo", server.tmp / "repo", "--url", server.url_http, "--samples", "3")
     assert result.exit_code == 1
     assert "mlp [contract]: served model differs from models.yaml" in result.output
     assert "input 'features': dims: server [16], models.yaml [17]" in result.output
@@ -139,7 +141,8 @@ def test_model_not_ready_exits_2_and_others_still_run(server, cli, tmp_path):
 """
     spec = _yaml_beside_examples(tmp_path, "broken", text)
     report = tmp_path / "report.json"
-    result = cli("verify", spec, "--url", server.url_http, "--samples", "3", "--report", report)
+    result = cli("verify", spec, "--repo", server.tmp / "repo", "--url", server.url_http, "--samples", "3",
+                 "--report", report)
     assert result.exit_code == 2
     assert "model 'broken' is not ready on the server" in result.output
     data = json.loads(report.read_text())

@@ -23,7 +23,8 @@ from trtrepo.convert.support import find_unsupported, unsupported_message
 from trtrepo.dtypes import to_trt
 from trtrepo.errors import ConversionError, UnsupportedOpsError
 from trtrepo.graph import constant_values, fake_value, is_folded, source_line, user_input_names
-from trtrepo.spec import ModelSpec
+from trtrepo.spec import ModelSpec, TensorSpec
+from trtrepo.structure import input_order
 from trtrepo.trt_flavour import flavour, logger
 
 
@@ -72,7 +73,7 @@ class TRTInterpreter(torch.fx.Interpreter):
         unsupported = find_unsupported(self.graph, self.registry)
         if unsupported:
             raise UnsupportedOpsError(f"{self.spec.spec_file}: " + unsupported_message(self.spec.name, unsupported))
-        inputs = [self._network_input(i) for i in range(len(self.spec.inputs))]
+        inputs = [self._network_input(tensor) for tensor in input_order(self.program, self.spec)]
         logger().take_errors()
         with torch.no_grad():
             self.run(*inputs)
@@ -84,14 +85,13 @@ class TRTInterpreter(torch.fx.Interpreter):
         if got != want:
             raise ConversionError(f"{self.spec.spec_file}: model {self.spec.name!r}: inputs: the model takes "
                                   f"{got} tensor input(s) but models.yaml declares {want}")
-        outputs = self.program.graph_signature.user_outputs
+        outputs = [o for o in self.program.graph_signature.user_outputs if o is not None]
         if len(outputs) != len(self.spec.outputs):
             raise ConversionError(f"{self.spec.spec_file}: model {self.spec.name!r}: outputs: the model returns "
                                   f"{len(outputs)} tensor(s) but models.yaml declares {len(self.spec.outputs)}")
 
-    def _network_input(self, index: int) -> Any:
+    def _network_input(self, tensor: TensorSpec) -> Any:
         """A network input in its declared dtype; float inputs then enter the engine's precision."""
-        tensor = self.spec.inputs[index]
         assert tensor.dtype is not None
         dims = tuple(-1 if d.is_dynamic else d.opt for d in tensor.shape)
         value = self.ctx.network.add_input(tensor.name, to_trt(tensor.dtype), dims)
@@ -143,11 +143,15 @@ class TRTInterpreter(torch.fx.Interpreter):
         return entry.convert(self.ctx, args, kwargs, self.ctx.node_label)
 
     def output(self, target: Any, args: Any, kwargs: Any) -> Any:
-        """Mark the outputs under the names models.yaml declares, cast to any declared dtype."""
+        """Mark the outputs under their resolved names (``trtrepo.structure``), cast to any declared dtype.
+
+        A ``None`` the model returns (an optional output it left out) is no network output.
+        """
         values = list(args[0]) if isinstance(args[0], (tuple, list)) else [args[0]]
         nodes = self.ctx.node.args[0] if self.ctx.node is not None else values
         nodes = list(nodes) if isinstance(nodes, (tuple, list)) else [nodes]
-        for spec_out, value, node in zip(self.spec.outputs, values, nodes, strict=True):
+        present = [(value, node) for value, node in zip(values, nodes, strict=True) if node is not None]
+        for spec_out, (value, node) in zip(self.spec.outputs, present, strict=True):
             tensor = self.ctx.as_tensor(value)
             eager = fake_value(node) if isinstance(node, torch.fx.Node) else None
             # Outputs leave in the declared dtype, else in the dtype eager PyTorch returns.

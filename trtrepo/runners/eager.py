@@ -8,19 +8,17 @@ model failing on those inputs, reported with the inputs' shapes and the user's o
 from __future__ import annotations
 
 import copy
-import traceback
 from collections.abc import Mapping
-from pathlib import Path
 
 import torch
 from torch import nn
 from torch.export import ExportedProgram
 
-from trtrepo.errors import Category, RunFailed
+from trtrepo.errors import Category, RunFailed, SpecError
 from trtrepo.runners.base import TensorMeta, spec_inputs, spec_outputs
+from trtrepo.sources import user_frame
 from trtrepo.spec import ModelSpec
-
-_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+from trtrepo.structure import InputBinding, bind_inputs, output_leaves, program_binding, resolve_outputs
 
 
 def in_fp32(module: nn.Module) -> nn.Module:
@@ -34,10 +32,12 @@ def in_fp32(module: nn.Module) -> nn.Module:
 class EagerRunner:
     """``module(*inputs)`` in fp32, outputs named as models.yaml declares them."""
 
-    def __init__(self, spec: ModelSpec, module: nn.Module, name: str = "eager", device: str | None = None):
+    def __init__(self, spec: ModelSpec, module: nn.Module, name: str = "eager", device: str | None = None,
+                 binding: InputBinding | None = None):
         self.spec = spec
         self.name = name
         self.device = device or "cpu"
+        self.binding = binding or bind_inputs(spec, module)
         # No .eval() here: sources put factories' modules in eval mode, and an exported program's
         # module refuses train/eval switches (it is already an inference graph).
         module = in_fp32(module)
@@ -47,7 +47,7 @@ class EagerRunner:
     def from_program(cls, spec: ModelSpec, program: ExportedProgram, name: str = "eager (captured program)",
                      device: str | None = None) -> EagerRunner:
         """The captured program run by PyTorch: the weights of the converted network, no user code."""
-        return cls(spec, program.module(), name, device)
+        return cls(spec, program.module(), name, device, program_binding(program))
 
     @property
     def inputs(self) -> tuple[TensorMeta, ...]:
@@ -60,18 +60,22 @@ class EagerRunner:
         return spec_outputs(self.spec)
 
     def infer(self, feed: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Run the model on ``feed``; floats in fp32, results on the CPU."""
-        args = tuple(_fp32(feed[t.name]).to(self.device) for t in self.spec.inputs)
+        """Run the model on ``feed``; floats in fp32, results on the CPU, named as ``trtrepo.structure`` says."""
+        args, kwargs = self.binding.arguments(self.spec, {n: _fp32(t).to(self.device) for n, t in feed.items()})
         try:
             with torch.no_grad():
-                value = self.module(*args)
+                value = self.module(*args, **kwargs)
         except Exception as exc:  # the user's model may raise anything
             raise RunFailed(self._failure(feed, exc), Category.REFERENCE) from None
-        flat = list(value) if isinstance(value, (tuple, list)) else [value]
-        if len(flat) != len(self.spec.outputs):
-            raise RunFailed(f"model {self.spec.name!r}: returns {len(flat)} outputs, models.yaml declares "
-                            f"{len(self.spec.outputs)}", Category.REFERENCE)
-        return {o.name: t.detach().cpu() for o, t in zip(self.spec.outputs, flat, strict=True)}
+        leaves, paths = output_leaves(value)
+        try:
+            outputs = resolve_outputs(self.spec, paths)
+        except SpecError as exc:
+            raise RunFailed(str(exc), Category.REFERENCE) from None
+        not_tensors = [o.name for o, leaf in zip(outputs, leaves, strict=True) if not isinstance(leaf, torch.Tensor)]
+        if not_tensors:
+            raise RunFailed(f"model {self.spec.name!r}: outputs {not_tensors} are not tensors", Category.REFERENCE)
+        return {o.name: leaf.detach().cpu() for o, leaf in zip(outputs, leaves, strict=True)}
 
     def _failure(self, feed: Mapping[str, torch.Tensor], exc: Exception) -> str:
         shapes = ", ".join(f"{name} {list(t.shape)} {str(t.dtype).replace('torch.', '')}"
@@ -93,12 +97,3 @@ def _range_text(spec: ModelSpec, name: str) -> str:
         return ""
     lo, hi = declared.value_range
     return f" in range [{lo:g}, {hi:g}]"
-
-
-def user_frame(exc: BaseException) -> str:
-    """``file:line: code`` of the innermost frame outside PyTorch where ``exc`` was raised, or ''."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_TORCH_DIR)]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    return f"{frame.filename}:{frame.lineno}: {frame.line}" if frame.line else f"{frame.filename}:{frame.lineno}"

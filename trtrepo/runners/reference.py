@@ -27,10 +27,14 @@ class ReferenceRunner:
         from trtrepo.repository import PROGRAM_FILE, read_record
         from trtrepo.sources import load_program
         from trtrepo.spec import model_spec_from_record
+        from trtrepo.structure import outputs_from_record, with_outputs
 
         record = read_record(model_dir)
         spec = model_spec_from_record(record["spec_file"], record["spec"])
-        return cls(convert_captured(spec, load_program(model_dir / PROGRAM_FILE)))
+        outputs = outputs_from_record(record)
+        # The stored program returns its outputs flat, in order: name them as the build did.
+        return cls(convert_captured(spec if outputs is None else with_outputs(spec, outputs),
+                                    load_program(model_dir / PROGRAM_FILE)))
 
     @property
     def inputs(self) -> tuple[TensorMeta, ...]:

@@ -124,7 +124,7 @@ def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
         yield "source", why
     for kind in ("inputs", "outputs"):
         names: set[str] = set()
-        for i, tensor in enumerate(model[kind]):
+        for i, tensor in enumerate(model.get(kind, ())):
             path = f"{kind}[{i}]"
             if (why := rules.name_problem(tensor["name"])) is not None:
                 yield path + ".name", why
@@ -138,6 +138,7 @@ def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
             yield from rules.range_problems(tensor, path)
     yield from rules.batch_problems(model, model.get("max_batch_size", 0))
     yield from rules.profile_problems(model, _declared_ranges(model))
+    yield from _shared_dim_problems(model)
     if model.get("dynamic_batching") and not model.get("max_batch_size", 0):
         yield "dynamic_batching", "needs max_batch_size > 0"
     mbs = model.get("max_batch_size", 0)
@@ -148,15 +149,36 @@ def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
                 yield "dynamic_batching.preferred_batch_size", f"{size} exceeds max_batch_size ({mbs})"
 
 
-def _declared_ranges(model: dict[str, Any]) -> dict[str, tuple[int, int]]:
-    """Dynamic-dim name -> (min, max) as the inputs declare them (names as _dim assigns them)."""
+def _declared_ranges(model: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    """Dynamic-dim name -> (min, max, multiple_of) as the inputs declare them (names as _dim gives)."""
     ranges = {}
     for tensor in model.get("inputs", []):
         for index, raw in enumerate(tensor.get("shape", [])):
             dim = _dim(raw, tensor["name"], index, model.get("max_batch_size", 0))
             if dim.is_dynamic and dim.name:
-                ranges[dim.name] = (dim.min, dim.max)
+                ranges[dim.name] = (dim.min, dim.max, dim.multiple_of)
     return ranges
+
+
+def _shared_dim_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
+    """Dims sharing a name are one size: they must agree on their range and multiple."""
+    first: dict[str, tuple[str, Dim]] = {}
+    for i, tensor in enumerate(model.get("inputs", [])):
+        for j, raw in enumerate(tensor.get("shape", [])):
+            dim = _dim(raw, tensor["name"], j, model.get("max_batch_size", 0))
+            if not dim.is_dynamic or not dim.name:
+                continue
+            path = f"inputs[{i}].shape[{j}]"
+            seen = first.setdefault(dim.name, (path, dim))
+            other = seen[1]
+            if (other.min, other.max, other.multiple_of) != (dim.min, dim.max, dim.multiple_of):
+                yield path, (f"shares the name {dim.name!r} with {seen[0]} but not its range: "
+                             f"{_range_text(dim)} here, {_range_text(other)} there (dims with one name are one size)")
+
+
+def _range_text(dim: Dim) -> str:
+    step = f" multiple_of {dim.multiple_of}" if dim.multiple_of > 1 else ""
+    return f"{dim.min}..{dim.max}{step}"
 
 
 def _dim(raw: Any, input_name: str, index: int, max_batch_size: int) -> Dim:
@@ -166,11 +188,12 @@ def _dim(raw: Any, input_name: str, index: int, max_batch_size: int) -> Dim:
         return Dim(raw, raw, raw)
     lo, hi = raw["min"], raw["max"]
     name = raw.get("name") or ("batch" if index == 0 and max_batch_size else f"{input_name}_dim{index}")
-    return Dim(lo, raw.get("opt", hi), hi, name if lo != hi else None)
+    return Dim(lo, raw.get("opt", hi), hi, name if lo != hi else None, raw.get("multiple_of", 1))
 
 
 def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
     mbs = model.get("max_batch_size", 0)
+    multiples = {name: step for name, (_, _, step) in _declared_ranges(model).items()}
     inputs = tuple(
         TensorSpec(
             name=t["name"],
@@ -180,10 +203,10 @@ def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
         )
         for t in model["inputs"]
     )
-    outputs = tuple(
+    outputs = tuple(  # none declared: named after the model's result when it is captured
         TensorSpec(name=t["name"], dtype=parse_dtype(t["dtype"]) if "dtype" in t else None,
                    tolerance=dict(t.get("tolerance", {})))
-        for t in model["outputs"]
+        for t in model.get("outputs", ())
     )
     batching = model.get("dynamic_batching")
     dynamic_batching = None
@@ -202,8 +225,8 @@ def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
         op_precision=dict(model.get("op_precision", {})), node_precision=dict(model.get("node_precision", {})),
         build=dict(model.get("build", {})), version_policy=model.get("version_policy", "replace"),
         keep_versions=model.get("keep_versions", 1), depends=tuple(model.get("depends", ())),
-        profiles=tuple({name: Dim(r["min"], r.get("opt", r["max"]), r["max"], name) for name, r in p.items()}
-                       for p in model.get("profiles", ())),
+        profiles=tuple({name: Dim(r["min"], r.get("opt", r["max"]), r["max"], name, multiples.get(name, 1))
+                        for name, r in p.items()} for p in model.get("profiles", ())),
         verify_inputs=_as_tuple(model.get("verify", {}).get("inputs", ())),
         verify_samples=model.get("verify", {}).get("samples"),
     )

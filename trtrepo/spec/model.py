@@ -17,6 +17,7 @@ class Dim:
     opt: int
     max: int
     name: str | None = None
+    multiple_of: int = 1  # sizes are k * multiple_of (torch.export's derived dims)
 
     @property
     def is_dynamic(self) -> bool:
@@ -84,3 +85,16 @@ class ModelSpec:
     def base_dir(self) -> Path:
         """The folder ``source`` is resolved against: the YAML file's own."""
         return self.spec_file.parent
+
+    @property
+    def factory_args(self) -> dict[str, Any]:
+        """``args`` for the source's callable; a string starting with ``./`` or ``../`` is a path
+        relative to the models.yaml folder (``pretrained_model_name_or_path: ./ckpt``), made absolute."""
+        return {key: str((self.base_dir / value).resolve())
+                if isinstance(value, str) and value.startswith(("./", "../")) else value
+                for key, value in self.args.items()}
+
+    @property
+    def local_paths(self) -> list[Path]:
+        """Files and folders ``args`` names relative to models.yaml (a checkpoint, say) that exist."""
+        return [Path(v) for k, v in self.factory_args.items() if v != self.args[k] and Path(v).exists()]

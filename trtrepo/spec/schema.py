@@ -39,6 +39,8 @@ _DIM = {
                 "opt": _POSITIVE_INT,
                 "max": _POSITIVE_INT,
                 "name": {"type": "string", "pattern": _IDENTIFIER},
+                # sizes torch.export can only express as k * multiple_of (a derived Dim)
+                "multiple_of": _POSITIVE_INT,
             },
         },
     ]
@@ -150,7 +152,7 @@ SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["name", "source", "inputs", "outputs"],
+                "required": ["name", "source", "inputs"],
                 "properties": MODEL_KEYS,
             },
         },
@@ -205,24 +207,33 @@ _SAFE_CHAR = re.compile(r"[A-Za-z0-9_.\-]")
 
 
 def source_problem(source: str) -> str | None:
-    """Why ``source`` is neither ``package.module:callable`` nor a ``.pt2`` file, or None."""
+    """Why ``source`` is neither ``package.module:attribute.path`` nor a ``.pt2`` file, or None.
+
+    The attribute path may be dotted (``transformers:AutoModel.from_pretrained``): a classmethod
+    factory is called like a function.
+    """
     if source.endswith(".pt2"):
         return None
     module, sep, attr = source.partition(":")
-    if sep and attr.isidentifier() and all(part.isidentifier() for part in module.split(".")):
+    if sep and all(p.isidentifier() for p in attr.split(".")) and all(p.isidentifier() for p in module.split(".")):
         return None
-    return f"must be 'package.module:callable' or a '.pt2' file (got {source!r})"
+    return (f"must be 'package.module:callable' or a '.pt2' file (got {source!r}); the callable may be a "
+            "dotted path, such as transformers:AutoModel.from_pretrained")
 
 
-def dim_problems(dim: Any, path: str) -> Iterator[Problem]:
-    """Impossible dynamic ranges: min > max, opt outside [min, max]."""
+def dim_problems(dim: Any, path: str, multiple_of: int = 1) -> Iterator[Problem]:
+    """Impossible dynamic ranges: min > max, opt outside [min, max], a bound not a multiple."""
     if not isinstance(dim, dict):
         return
     lo, hi, opt = dim["min"], dim["max"], dim.get("opt")
+    multiple_of = dim.get("multiple_of", multiple_of)
     if lo > hi:
         yield path, f"min ({lo}) must not exceed max ({hi})"
     if opt is not None and not lo <= opt <= hi:
         yield path + ".opt", f"opt ({opt}) must lie within [min, max] = [{lo}, {hi}]"
+    for key in ("min", "opt", "max"):
+        if key in dim and dim[key] % multiple_of:
+            yield f"{path}.{key}", f"{key} ({dim[key]}) must be a multiple of multiple_of ({multiple_of})"
 
 
 def batch_problems(model: dict[str, Any], max_batch_size: int) -> Iterator[Problem]:
@@ -265,7 +276,7 @@ def range_problems(tensor: dict[str, Any], path: str) -> Iterator[Problem]:
         yield path + ".range", f"low ({value_range[0]}) must not exceed high ({value_range[1]})"
 
 
-def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int]]) -> Iterator[Problem]:
+def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int, int]]) -> Iterator[Problem]:
     """Profiles must name declared dynamic dims, stay inside their ranges, and cover every batch size."""
     profiles = model.get("profiles")
     if not profiles:
@@ -276,13 +287,13 @@ def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int]]
             if name not in declared:
                 yield path, f"no dynamic dimension is named {name!r} (known: {', '.join(sorted(declared)) or 'none'})"
                 continue
-            yield from dim_problems(rng, path)
-            lo, hi = declared[name]
+            lo, hi, multiple_of = declared[name]
+            yield from dim_problems(rng, path, multiple_of)
             if not lo <= rng["min"] <= rng["max"] <= hi:
                 yield path, f"range {rng['min']}..{rng['max']} leaves the declared range {lo}..{hi}"
     batch = model.get("max_batch_size", 0)
     if batch and "batch" in declared:
-        spans = [(p["batch"]["min"], p["batch"]["max"]) if "batch" in p else declared["batch"] for p in profiles]
+        spans = [(p["batch"]["min"], p["batch"]["max"]) if "batch" in p else declared["batch"][:2] for p in profiles]
         missing = _first_gap(spans, 1, batch)
         if missing:
             yield "profiles", (f"batch sizes {missing[0]}..{missing[1]} fit no profile, but max_batch_size is "

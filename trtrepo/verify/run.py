@@ -1,5 +1,11 @@
 """Run verify: readiness, the served contract, then ``compare_runs`` of eager PyTorch vs the server.
 
+The eager reference is, by default, the captured program the repository stores beside the plan
+(``program.pt2``): the weights of the served engine, so a green verify judges the conversion and
+the serving, whatever the user's code does today. ``reference="source"`` re-imports the user's
+code instead — which also proves the served model is what that code builds — and refuses a
+factory that gives different weights on each call, which no comparison could be fair to.
+
 One model's failure or absence never stops the others: a server that dies, hangs or unloads a
 model mid-run turns into one reported case per affected request, and the report is complete.
 Exit codes (``trtrepo.compare.exit_code``): 0 all passed, 1 a comparison or contract failed, 2 the
@@ -9,18 +15,21 @@ server, a model or the eager reference could not be run (or a usage error).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from trtrepo.compare import CaseResult, Comparison, compare_runs, exit_code
 from trtrepo.errors import Category, TrtrepoError
+from trtrepo.repository import PROGRAM_FILE, RECORD_FILE, read_record
 from trtrepo.runners import EagerRunner, TritonRunner
-from trtrepo.runners.base import spec_outputs
+from trtrepo.runners.base import TensorMeta, spec_outputs
 from trtrepo.runners.triton import Endpoint, RequestError, TritonClient
 from trtrepo.samples import generated_samples, user_samples
-from trtrepo.sources import load_reference_module
+from trtrepo.sources import is_saved_program, load_program, load_reference_module, weights_digest
 from trtrepo.spec import ModelSpec
+from trtrepo.structure import outputs_from_record, with_outputs
 from trtrepo.verify.contract import contract_mismatches
 
 
@@ -39,9 +48,21 @@ class VerifyReport:
         return 2 if self.problem else exit_code(self.cases)
 
 
+REFERENCES = ("program", "source")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where verify takes its expected outputs from."""
+
+    kind: str = "program"  # program | source
+    repository: Path = Path("model_repository")
+
+
 def verify(models: tuple[ModelSpec, ...], endpoint: Endpoint, samples: int = 5, concurrency: int = 1,
-           seed: int = 0, wait: float = 30.0) -> VerifyReport:
+           seed: int = 0, wait: float = 30.0, reference: Reference | None = None) -> VerifyReport:
     """Verify every model against the server at ``endpoint``; never raises for a server problem."""
+    reference = reference or Reference()
     client = TritonClient(endpoint)
     report = VerifyReport(endpoint)
     if not client.wait_until_ready(wait):
@@ -52,7 +73,7 @@ def verify(models: tuple[ModelSpec, ...], endpoint: Endpoint, samples: int = 5, 
         return report
     for spec in models:
         try:
-            comparison = verify_model(client, spec, samples, concurrency, seed)
+            comparison = verify_model(client, spec, samples, concurrency, seed, reference)
         except Exception as exc:  # one model's surprise must not cost the others their results
             comparison = Comparison([_failed(spec, "verify", f"{type(exc).__name__}: {exc}", Category.ERROR)], 0.0)
         report.cases += comparison.cases
@@ -65,8 +86,10 @@ def _failed(spec: ModelSpec, case: str, message: str, category: Category) -> Cas
     return CaseResult(spec.name, case, error=message, error_category=category)
 
 
-def verify_model(client: TritonClient, spec: ModelSpec, samples: int, concurrency: int, seed: int) -> Comparison:
+def verify_model(client: TritonClient, spec: ModelSpec, samples: int, concurrency: int, seed: int,
+                 reference: Reference) -> Comparison:
     """Contract check, then every sample; never raises for a server-side problem."""
+    spec = with_built_outputs(spec, reference.repository)
     try:
         if not client.model_ready(spec.name):
             return Comparison([_failed(spec, "ready", f"model {spec.name!r} is not ready on the server (not "
@@ -78,13 +101,39 @@ def verify_model(client: TritonClient, spec: ModelSpec, samples: int, concurrenc
         return Comparison([_failed(spec, "contract", "served model differs from models.yaml:\n  "
                                    + "\n  ".join(mismatches), Category.CONTRACT)], 0.0)
     try:
-        eager = EagerRunner(spec, load_reference_module(spec), device="cuda" if torch.cuda.is_available() else None)
+        eager = eager_reference(spec, reference)
         inputs = user_samples(spec) if spec.verify_inputs else generated_samples(
             spec, spec.verify_samples or samples, seed)
     except TrtrepoError as exc:
         return Comparison([_failed(spec, "reference", str(exc), Category.REFERENCE)], 0.0)
-    served = TritonRunner(client, spec.name, spec_outputs(spec))
-    return compare_runs(spec, eager, served, inputs, concurrency)
+    outputs = spec_outputs(spec) or tuple(TensorMeta(t["name"]) for t in client.config(spec.name)["output"])
+    return compare_runs(spec, eager, TritonRunner(client, spec.name, outputs), inputs, concurrency)
+
+
+def with_built_outputs(spec: ModelSpec, repository: Path) -> ModelSpec:
+    """``spec`` with the outputs its build resolved, when the repository holds its build record."""
+    model_dir = repository / spec.name
+    outputs = outputs_from_record(read_record(model_dir)) if (model_dir / RECORD_FILE).is_file() else None
+    return with_outputs(spec, outputs) if outputs is not None else spec
+
+
+def eager_reference(spec: ModelSpec, reference: Reference) -> EagerRunner:
+    """The eager runner whose outputs the server's are compared with (see the module docstring)."""
+    model_dir = reference.repository / spec.name
+    device = "cuda" if torch.cuda.is_available() else None
+    if reference.kind == "program":
+        if not (model_dir / RECORD_FILE).is_file() or not (model_dir / PROGRAM_FILE).is_file():
+            raise TrtrepoError(f"{spec.spec_file}: model {spec.name!r}: no build of it in {reference.repository} "
+                               "to take the reference from (the captured program beside the plan): pass the "
+                               "repository the server serves with --repo, or use --reference source")
+        return EagerRunner.from_program(spec, load_program(model_dir / PROGRAM_FILE), device=device)
+    module = load_reference_module(spec)
+    if not is_saved_program(spec.source) and weights_digest(module) != weights_digest(load_reference_module(spec)):
+        raise TrtrepoError(f"{spec.spec_file}: model {spec.name!r}: source {spec.source} returns different weights "
+                           "on each call (an unseeded random initialisation?), so the source cannot say what the "
+                           "server should answer: seed the factory, load a checkpoint, or verify against the "
+                           "built program (--reference program, the default)")
+    return EagerRunner(spec, module, name="eager (source)", device=device)
 
 
 def _latency(spec: ModelSpec, comparison: Comparison) -> dict[str, float]:

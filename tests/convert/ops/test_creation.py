@@ -25,9 +25,27 @@ BATCH = {0: {0: (1, 8)}}
     (lambda x: torch.arange(-1.5, 2.5, 0.5, dtype=torch.float16), "aten.arange.start_step"),
     (lambda x: torch.arange(6, dtype=torch.int32), "aten.arange.default"),
 ], ids=["end", "start", "step", "negative_step", "float_step", "float_dtype", "half", "int32"])
-def test_arange_static(make, op):
+def test_arange_with_literal_bounds_is_folded_into_a_constant(make, op):
+    # Input-independent: lowering folds it, so the network holds the values and no converter runs.
     # Returned as is, so the output dtype is checked too; the second output makes the network use x.
-    assert_converts(Fn(lambda x: (make(x), x + 1)), [torch.randn(3)], expect=op)
+    converted = assert_converts(Fn(lambda x: (make(x), x + 1)), [torch.randn(3)], expect=())
+    assert op not in converted.result.converters_used
+    assert_is_constant(converted, "out0")
+
+
+def assert_is_constant(converted, output: str) -> None:
+    """The network output ``output`` is computed by CONSTANT (and CAST) layers only."""
+    network = converted.result.network
+    producers = {network.get_layer(i).get_output(j).name: network.get_layer(i)
+                 for i in range(network.num_layers) for j in range(network.get_layer(i).num_outputs)}
+    pending, kinds = [output], set()
+    while pending:
+        layer = producers.get(pending.pop())
+        if layer is None:
+            raise AssertionError(f"{output} depends on a network input")
+        kinds.add(str(layer.type).rsplit(".", 1)[-1])
+        pending += [layer.get_input(k).name for k in range(layer.num_inputs) if layer.get_input(k) is not None]
+    assert kinds <= {"CONSTANT", "CAST", "IDENTITY"}, kinds
 
 
 @pytest.mark.parametrize("make,op", [
@@ -37,7 +55,9 @@ def test_arange_static(make, op):
     (lambda x: torch.arange(2, x.shape[0] * 4, 3), "aten.arange.start_step"),
     (lambda x: torch.arange(x.shape[0], 0, -2), "aten.arange.start_step"),
     (lambda x: torch.arange(x.shape[0], x.shape[0] + 4), "aten.arange.start"),
-], ids=["end", "float", "start", "step", "negative_step", "symbolic_start"])
+    (lambda x: torch.arange(x.shape[0], dtype=torch.float16), "aten.arange.default"),
+    (lambda x: torch.arange(x.shape[0], dtype=torch.int32), "aten.arange.default"),
+], ids=["end", "float", "start", "step", "negative_step", "symbolic_start", "half", "int32"])
 def test_arange_dynamic(make, op):
     # torch.export specialises a length of 0 or 1, so the range keeps every arange at least 2 long.
     x = torch.randn(5, 2)
@@ -59,13 +79,17 @@ def test_full_dynamic(value):
                     dynamic=BATCH)
 
 
-def test_full_static_with_dtype():
-    assert_converts(Fn(lambda x: x + torch.full((2, 3), 2, dtype=torch.float16).float()), [torch.randn(2, 3)],
-                    expect="aten.full.default")
+def test_full_of_a_literal_shape_is_folded():
+    converted = assert_converts(Fn(lambda x: (torch.full((2, 3), 2, dtype=torch.float16), x + 1)),
+                                [torch.randn(2, 3)], expect=())
+    assert "aten.full.default" not in converted.result.converters_used
+    assert_is_constant(converted, "out0")
 
 
-def test_full_0d():
-    assert_converts(Fn(lambda x: x * torch.full((), 4.0)), [torch.randn(2)], expect="aten.full.default")
+def test_full_dynamic_with_dtype_and_0d():
+    assert_converts(Fn(lambda x: x + torch.full((x.shape[0], 3), 2, dtype=torch.float16).float()),
+                    [torch.randn(2, 3)], expect="aten.full.default", dynamic=BATCH)
+    assert_converts(Fn(lambda x: x * torch.full((), 4.0)), [torch.randn(2)], expect=())
 
 
 @pytest.mark.parametrize("dtype", [None, torch.int32, torch.bool])
@@ -108,9 +132,16 @@ def test_empty_is_zeros(make, op, shape):
 
 
 @pytest.mark.parametrize("value,dtype", [(2.5, None), (3, torch.int64), (True, torch.bool)])
-def test_scalar_tensor(value, dtype):
-    assert_converts(Fn(lambda x: torch.scalar_tensor(value, dtype=dtype) * torch.ones_like(x, dtype=dtype)),
-                    [torch.randn(2, 3)], expect="aten.scalar_tensor.default")
+def test_scalar_tensor_of_a_literal_is_folded(value, dtype):
+    converted = assert_converts(Fn(lambda x: torch.scalar_tensor(value, dtype=dtype) * torch.ones_like(x, dtype=dtype)),
+                                [torch.randn(2, 3)], expect="aten.ones_like.default")
+    assert "aten.scalar_tensor.default" not in converted.result.converters_used
+
+
+@pytest.mark.parametrize("dtype", [None, torch.int64, torch.bool])
+def test_scalar_tensor_of_a_dynamic_size_in_each_dtype(dtype):
+    assert_converts(Fn(lambda x: torch.scalar_tensor(x.shape[0], dtype=dtype) * torch.ones_like(x, dtype=dtype)),
+                    [torch.randn(3, 2)], expect="aten.scalar_tensor.default", dynamic=BATCH)
 
 
 def test_scalar_tensor_of_a_dynamic_size():
