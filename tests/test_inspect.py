@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES
-from trtrepo.config_checks import compare_dims
+from trtrepo.config_checks import compare_dims, shape_rule_problems
 from trtrepo.repository import CONFIG_FILE, RECORD_FILE
 from trtrepo.spec import load_project
 from trtrepo.targets import Target
@@ -219,10 +219,30 @@ def test_an_unknown_model_names_the_option(cli, built):
 
 @pytest.mark.parametrize("engine, config, batching, fine", [
     ([-1], [], True, True),  # per-sample scalar [batch] with dims: [1] reshape: { shape: [] }
-    ([], [], False, True),  # a 0-d engine tensor without batching
+    ([], [], False, True),  # the backend accepts a 0-d tensor unbatched (core refuses empty dims, see below)
     ([], [], True, False),  # a 0-d engine tensor cannot be batched
     ([-1, -1], [4], True, True),
     ([-1, 3], [4], True, False),
 ])
 def test_compare_dims_follows_the_backend(engine, config, batching, fine):
     assert (compare_dims(engine, config, batching) is None) is fine
+
+
+@pytest.mark.parametrize("dims, reshape, batching, words", [
+    ([1], [], True, None),  # the per-sample scalar spelling
+    ([1], [], False, "empty reshape is refused when max_batch_size is 0"),
+    ([], None, True, "must give non-empty dims"),
+    ([4], [2, 2], False, None),
+    ([4], [3], True, "different numbers of elements"),
+    ([-1, 4], [-1, 2, 2], True, None),
+])
+def test_core_dims_and_reshape_rules(dims, reshape, batching, words):
+    problems = shape_rule_problems(dims, reshape, batching)
+    assert (problems == []) if words is None else any(words in p for p in problems), problems
+
+
+def test_a_reshape_of_another_size_is_refused_by_triton_core(cli, repo):
+    edit_config(repo, "mlp", "dims: [ 10 ]", "dims: [ 10 ]\n  reshape { shape: [ 5 ] }")
+    problems = [c for c in failing(cli("inspect", repo, "--model", "mlp", "--json")) if c["name"] == "I/O"]
+    assert any("ValidateIOShape" in c["rule"] and "different numbers of elements" in c["message"] for c in problems)
+    assert any("CompareDimsSupported" in c["rule"] for c in problems)  # the engine's [-1, 10] is not [-1, 5] either

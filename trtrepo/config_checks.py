@@ -33,6 +33,8 @@ CITE_AUTOFILL = "tensorrt_backend src/model_state.cc AutoCompleteConfigHelper ('
                 "docs/user_guide/model_configuration.md 'Default Max Batch Size and Dynamic Batcher'"
 CITE_CC_FILES = "tensorrt_backend src/model_state.cc AutoCompleteConfig: cc_model_filenames is looked up with " \
                 "std::to_string(major) + \".\" + std::to_string(minor) of the GPU"
+CITE_IO_SHAPE = "core src/model_config_utils.cc ValidateIOShape ('must specify 'dims'', 'cannot have empty reshape " \
+                "for non-batching model', 'has different size for dims and reshape')"
 _CC_KEY = re.compile(r"^\d+\.\d+$")
 
 
@@ -82,7 +84,11 @@ def _name_checks(role: str, engine: dict[str, Any], declared: list[str]) -> list
 
 
 def _tensor_checks(role: str, engine: dict[str, Any], item: Any, batching: bool) -> list[Check]:
-    checks = []
+    checks = [Check("I/O", "problem", f"{role} {item.name!r}: {why}", CITE_IO_SHAPE,
+                    "give dims: [1] with reshape: { shape: [ ] } only for a batched per-sample scalar; otherwise make "
+                    "the engine tensor at least 1-d")
+              for why in shape_rule_problems(list(item.dims), list(item.reshape.shape) if item.HasField("reshape")
+                                             else None, batching)]
     declared_type = model_config_pb2.DataType.Name(item.data_type)
     if declared_type != engine.get("triton_type"):
         built = engine.get("triton_type")
@@ -95,6 +101,32 @@ def _tensor_checks(role: str, engine: dict[str, Any], item: Any, batching: bool)
         checks.append(Check("I/O", "problem", f"{role} {item.name!r}: {mismatch} (config {source} {dims})", CITE_DIMS,
                             "rebuild so config.pbtxt is rendered from the engine again"))
     return checks
+
+
+def shape_rule_problems(dims: list[int], reshape: list[int] | None, batching: bool) -> list[str]:
+    """What Triton core refuses in dims/reshape before any backend sees them (ValidateIOShape)."""
+    if not dims:
+        return ["config.pbtxt must give non-empty dims (a scalar is dims: [1] with reshape: { shape: [ ] })"]
+    if reshape is None:
+        return []
+    if not reshape and not batching:
+        return ["an empty reshape is refused when max_batch_size is 0 (the tensor would never hold data)"]
+    count, reshaped = _elements(dims), _elements(reshape)
+    if count != reshaped and (reshaped != 0 or count != 1):
+        return [f"dims {dims} and reshape {reshape} hold different numbers of elements"]
+    return []
+
+
+def _elements(shape: list[int]) -> int:
+    """As core's GetElementCount: -1 when any dim is variable, 0 for an empty shape."""
+    if not shape:
+        return 0
+    if -1 in shape:
+        return -1
+    total = 1
+    for dim in shape:
+        total *= dim
+    return total
 
 
 def compare_dims(engine_shape: list[int], config_dims: list[int], batching: bool) -> str | None:
