@@ -232,7 +232,7 @@ def test_gpu_architecture_against_hardware_compatibility(builder, level, gpu, co
     assert (findings == []) is covered, findings
     if not covered:
         assert rules(findings) == ["GPU architecture"] and gpu in findings[0].message
-        assert "cc_model_filenames" in findings[0].fix and "model_state.cc" in findings[0].cites
+        assert "cc_model_filenames" in findings[0].fix and "backend_model_instance.cc" in findings[0].cites
 
 
 def test_each_uncovered_gpu_is_its_own_finding():

@@ -31,8 +31,9 @@ CITE_BATCH = "tensorrt_backend src/model_state.cc GetMaxSupportedBatchSize / Get
 CITE_AUTOFILL = "tensorrt_backend src/model_state.cc AutoCompleteConfigHelper ('Turn on dynamic batch scheduler if " \
                 "batch size is greater than 1 and there is no scheduler defined'); server " \
                 "docs/user_guide/model_configuration.md 'Default Max Batch Size and Dynamic Batcher'"
-CITE_CC_FILES = "tensorrt_backend src/model_state.cc AutoCompleteConfig: cc_model_filenames is looked up with " \
-                "std::to_string(major) + \".\" + std::to_string(minor) of the GPU"
+CITE_CC_FILES = "backend src/backend_model_instance.cc BackendModelInstance (and tensorrt_backend model_state.cc " \
+                "AutoCompleteConfig): cc_model_filenames is looked up with std::to_string(major) + \".\" + " \
+                "std::to_string(minor) of the GPU, else default_model_filename"
 CITE_IO_SHAPE = "core src/model_config_utils.cc ValidateIOShape ('must specify 'dims'', 'cannot have empty reshape " \
                 "for non-batching model', 'has different size for dims and reshape')"
 _CC_KEY = re.compile(r"^\d+\.\d+$")

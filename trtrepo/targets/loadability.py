@@ -20,7 +20,7 @@ CITE_VERSION = ("tensorrt_backend src/loader.cc LoadPlan -> deserializeCudaEngin
                 "library version X got Y', server issue #5812)")
 CITE_VERSION_COMPATIBLE = ("tensorrt_backend src/loader.cc LoadPlan: setEngineHostCodeAllowed(true) only when "
                            "ModelState::isVersionCompatible(), i.e. --backend-config=tensorrt,version-compatible=true")
-CITE_ARCHITECTURE = ("tensorrt_backend src/model_state.cc AutoCompleteConfig: the plan is picked by "
+CITE_ARCHITECTURE = ("backend src/backend_model_instance.cc BackendModelInstance: each GPU instance loads "
                      "cc_model_filenames[\"<major>.<minor>\"] of cudaGetDeviceProperties, else default_model_filename; "
                      "TensorRT deserializes it only on the builder's architecture unless built hardware-compatible")
 VERSION_FLAG = "--backend-config=tensorrt,version-compatible=true"
