@@ -246,3 +246,37 @@ def test_a_reshape_of_another_size_is_refused_by_triton_core(cli, repo):
     problems = [c for c in failing(cli("inspect", repo, "--model", "mlp", "--json")) if c["name"] == "I/O"]
     assert any("ValidateIOShape" in c["rule"] and "different numbers of elements" in c["message"] for c in problems)
     assert any("CompareDimsSupported" in c["rule"] for c in problems)  # the engine's [-1, 10] is not [-1, 5] either
+
+
+MULTI_PROFILE = """\
+models:
+  - name: mlp2
+    source: models.mlp:build
+    args: {features: 16, hidden: 64, classes: 10}
+    max_batch_size: 4
+    dynamic_batching: true
+    profiles:
+      - batch: {min: 1, opt: 2, max: 2}
+      - batch: {min: 3, opt: 4, max: 4}
+    inputs:
+      - {name: features, dtype: fp32, shape: [batch, 16]}
+    outputs:
+      - {name: logits}
+"""
+
+
+def test_profiles_in_use_decide_the_batch_range(cli, tmp_path):
+    from trtrepo.build import BuildOptions, build_project
+
+    shutil.copytree(EXAMPLES / "models", tmp_path / "models", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "models.yaml").write_text(MULTI_PROFILE)
+    repo = tmp_path / "repo"
+    build_project(load_project(tmp_path / "models.yaml").models, BuildOptions(repository=repo))
+    result = cli("inspect", repo, "--json")
+    assert [c for c in failing(result, "mlp2") if c["name"] != "deployable"] == []
+    edit_config(repo, "mlp2", 'profile: [ "0", "1" ]', 'profile: [ "1" ]')
+    [problem] = [c for c in failing(cli("inspect", repo, "--json"), "mlp2") if c["name"] == "batch"]
+    assert "no profile in use accepts batch 1 (smallest profile batch 3)" in problem["message"]
+    edit_config(repo, "mlp2", 'profile: [ "1" ]', 'profile: [ "0" ]')
+    [problem] = [c for c in failing(cli("inspect", repo, "--json"), "mlp2") if c["name"] == "batch"]
+    assert "max_batch_size 4 exceeds the engine's largest profile batch 2" in problem["message"]
