@@ -1,4 +1,4 @@
-"""Build options, records, incremental and parallel builds, versions, locking, inspect."""
+"""Build options, records, incremental and parallel builds, versions, locking (inspect: test_inspect.py)."""
 
 from __future__ import annotations
 
@@ -155,17 +155,3 @@ def test_second_build_waits_for_the_lock_then_gives_up(cli, examples, tmp_path):
     assert time.monotonic() - started >= 1
     assert "is locked by another trtrepo build" in result.output
     assert not (repo / "mlp").exists()
-
-
-def test_inspect_warns_about_engines_triton_would_refuse(cli, examples, tmp_path):
-    repo = tmp_path / "repo"
-    build(examples, repo)
-    result = cli("inspect", repo, "--tensorrt-version", "10.0.1", "--json")
-    assert result.exit_code == 0
-    findings = {f["model"]: f["warnings"] for f in json.loads(result.output)}
-    assert any("but TensorRT 10.0.1 is asked for" in w for w in findings["mlp"])
-    assert any("TensorRT for RTX" in w for w in findings["mlp"])
-    (repo / "cnn" / "1" / "model.plan").write_bytes(b"corrupt")
-    result = cli("inspect", repo, "--strict")
-    assert result.exit_code == 1
-    assert "does not match its build record's hash" in result.output

@@ -317,22 +317,30 @@ def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port:
 @main.command()
 @click.argument("repository", type=click.Path(file_okay=False, path_type=Path), default=Path("model_repository"))
 @click.option("--model", "models", multiple=True, help="Inspect only this model (repeatable).")
-@click.option("--tensorrt-version", help="TensorRT version the engines must be for (default: the installed one).")
-@click.option("--compute-capability", help="GPU compute capability they must be for, e.g. 8.9 (default: this GPU).")
-@click.option("--json", "as_json", is_flag=True, help="Print the build records and warnings as JSON.")
-@click.option("--strict", is_flag=True, help="Exit 1 when there is any warning.")
+@click.option("--target", "target_text", metavar="proof|triton:YY.MM|tensorrt:X.Y.Z",
+              help="Servers to check against, e.g. triton:25.01 (default: the target recorded at build).")
+@click.option("--gpus", metavar="sm_80,sm_90", help="GPU architectures of those servers (default: the build's).")
+@click.option("--json", "as_json", is_flag=True, help="Print every check and build record as JSON.")
+@click.option("--strict", is_flag=True, help="Exit 1 on any problem or needed flag, even without --target.")
 @reports_errors
-def inspect(repository: Path, models: tuple[str, ...], tensorrt_version: str | None,
-            compute_capability: str | None, as_json: bool, strict: bool) -> None:
-    """Show what built each model of REPOSITORY, and warn about engines Triton may refuse."""
-    from trtrepo.inspection import inspect_repository, render_inspection
+def inspect(repository: Path, models: tuple[str, ...], target_text: str | None, gpus: str | None, as_json: bool,
+            strict: bool) -> None:
+    """Check each model of REPOSITORY the way Triton will load it, citing the Triton rule for every check.
 
-    findings = inspect_repository(repository, models, tensorrt_version, compute_capability)
+    With --target, exit 1 when a model would not load there (or is only a proof build).
+    """
+    from trtrepo.inspection import exit_code, inspect_repository, render_inspection
+    from trtrepo.targets.model import parse_target_option
+
+    if gpus and not target_text:
+        raise click.UsageError("--gpus needs --target (the servers those GPUs belong to)")
+    target = parse_target_option(target_text, gpus) if target_text else None
+    findings = inspect_repository(repository, models, target)
     if as_json:
         click.echo(json.dumps([f.to_dict() for f in findings], indent=2))
     else:
         render_inspection(findings)
-    sys.exit(1 if strict and any(f.warnings for f in findings) else 0)
+    sys.exit(exit_code(findings, target is not None, strict))
 
 
 @main.command()

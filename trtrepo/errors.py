@@ -66,6 +66,10 @@ class FlavourError(TrtrepoError):
     """No usable TensorRT Python package, or the requested one is missing."""
 
 
+class TargetError(TrtrepoError):
+    """A deployment target (models.yaml ``target:``, ``inspect --target``) is malformed or unknown."""
+
+
 class ReferenceExecutionError(TrtrepoError):
     """The reference interpreter cannot execute a network: a layer it does not implement, bad inputs, ..."""
 

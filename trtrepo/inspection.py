@@ -1,108 +1,154 @@
-"""``trtrepo inspect``: read build records, and warn about engines Triton is likely to refuse.
+"""``trtrepo inspect``: check a built repository the way Triton will when it loads each model.
 
-A plan only loads with the TensorRT version that built it (unless built version-compatible) and on
-the GPU architecture it was built for (unless hardware-compatible): the most common reason a
-Triton server marks a TensorRT model unavailable.
+For every model: the plan against its build record (hash), whether the target's Triton can load it
+(TensorRT flavour and version, GPU architecture: ``targets.loadability``), and config.pbtxt against
+the engine recorded at build (I/O, profiles, batch: ``config_checks``). Every check cites the Triton
+source or document its rule comes from. The target is the one given (``--target``), else the one
+recorded at build, else this machine's TensorRT and GPU.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from trtrepo.config_checks import Check, batch_checks, io_checks, plan_file_checks, profile_checks
 from trtrepo.errors import RepositoryError
 from trtrepo.repository import PLAN_FILE, read_config, read_record
+from trtrepo.targets import PlanFacts, Target, device_compute_capability, loadability_problems, resolve_target
+from trtrepo.targets.loadability import CITE_RUNTIME
+from trtrepo.targets.spelling import sm_from_cc
 from trtrepo.trt_flavour import probe_flavour
+
+FAILING = ("problem", "needs")
 
 
 @dataclass
 class Inspection:
-    """One model's build record and what looks wrong about it."""
+    """One model: its build record, the target it was checked against, and every check's outcome."""
 
     model: str
     record: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    target: Target
+    target_from: str  # "--target", "build record" or "installed TensorRT"
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def deployable(self) -> bool:
+        """Whether the target's Triton loads this model as it stands (flags it needs aside)."""
+        return not self.target.is_proof and not any(c.status == "problem" for c in self.checks)
+
+    def failing(self) -> list[Check]:
+        """The problems and the flags the deployment needs."""
+        return [c for c in self.checks if c.status in FAILING]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {"model": self.model, "warnings": self.warnings, "record": self.record}
+        return {"model": self.model, "version": self.record.get("version"), "target": self.target.to_record(),
+                "target_description": self.target.describe(), "target_from": self.target_from,
+                "deployable": self.deployable, "checks": [c.to_dict() for c in self.checks], "record": self.record}
 
 
-def local_compute_capability() -> str | None:
-    """This machine's GPU compute capability ("8.9"), or None without a CUDA GPU."""
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            major, minor = torch.cuda.get_device_capability()
-            return f"{major}.{minor}"
-    except Exception:  # torch without CUDA support
-        return None
-    return None
-
-
-def engine_warnings(record: dict[str, Any], tensorrt_version: str, compute_capability: str | None) -> list[str]:
-    """Why Triton might refuse this engine when run with ``tensorrt_version`` on ``compute_capability``."""
-    warnings = []
-    built_with = record.get("tensorrt", {})
-    settings = record.get("build_settings", {})
-    if built_with.get("version") != tensorrt_version and not settings.get("version_compatible"):
-        warnings.append(f"built with {built_with.get('module')} {built_with.get('version')}, but TensorRT "
-                        f"{tensorrt_version} is asked for: the plan will not deserialize (rebuild, or build with "
-                        "--version-compatible)")
-    if built_with.get("flavour") == "rtx":
-        warnings.append("built with TensorRT for RTX: Triton's tensorrt_plan backend (full TensorRT) cannot load "
-                        "it; build with full TensorRT for production servers")
-    built_cc = record.get("target", {}).get("compute_capability")
-    hardware_compat = settings.get("hardware_compatibility") not in (None, "none")
-    if compute_capability and built_cc and built_cc != compute_capability and not hardware_compat:
-        warnings.append(f"built for compute capability {built_cc}, but {compute_capability} is asked for")
-    return warnings
-
-
-def inspect_repository(repository: Path, models: tuple[str, ...] = (), tensorrt_version: str | None = None,
-                       compute_capability: str | None = None) -> list[Inspection]:
-    """Inspect every model (or those named) of a repository."""
+def inspect_repository(repository: Path, models: tuple[str, ...] = (),
+                       target: Target | None = None) -> list[Inspection]:
+    """Inspect every model (or those named) of a repository against ``target`` (default: each model's own)."""
     if not repository.is_dir():
-        raise RepositoryError(f"{repository} is not a directory")
+        raise RepositoryError(f"{repository} is not a directory: give the model repository `trtrepo build` wrote")
     dirs = [repository / m for m in models] if models else sorted(
         p for p in repository.iterdir() if p.is_dir() and not p.name.startswith(".") and not p.is_symlink())
-    version = tensorrt_version or probe_flavour().version
-    capability = compute_capability or local_compute_capability()
-    findings = []
-    for model_dir in dirs:
-        record = read_record(model_dir)
-        read_config(model_dir)  # parses with Triton's schema or raises
-        found = Inspection(model_dir.name, record, engine_warnings(record, version, capability))
-        plan = model_dir / str(record.get("version")) / PLAN_FILE
-        if not plan.is_file():
-            found.warnings.append(f"{plan} is missing")
-        elif hashlib.sha256(plan.read_bytes()).hexdigest() != record.get("plan_sha256"):
-            found.warnings.append(f"{plan} does not match its build record's hash (modified or corrupt)")
-        findings.append(found)
-    return findings
+    return [inspect_model(model_dir, target) for model_dir in dirs]
 
 
-def render_inspection(findings: list[Inspection]) -> None:
-    """A table of the records, then every warning."""
-    table = Table(title="trtrepo inspect")
-    for column in ("model", "version", "precision", "TensorRT", "target", "profiles", "built", "check"):
-        table.add_column(column)
+def inspect_model(model_dir: Path, explicit: Target | None = None) -> Inspection:
+    """Every check of one model directory."""
+    if not model_dir.is_dir():
+        raise RepositoryError(f"no model {model_dir.name!r} in {model_dir.parent}: check --model")
+    record = read_record(model_dir)
+    config = read_config(model_dir)  # parses with Triton's schema or raises
+    target, source = _target_for(record, explicit)
+    io = record.get("io") or {}
+    checks = _plan_checks(model_dir, record) + deploy_checks(PlanFacts.from_record(record), target)
+    checks += io_checks(io, config) + profile_checks(io, config) + batch_checks(record, config)
+    checks += plan_file_checks(config, target.gpus)
+    return Inspection(model_dir.name, record, target, source, checks)
+
+
+def _target_for(record: dict[str, Any], explicit: Target | None) -> tuple[Target, str]:
+    """The target to check against, and where it came from; GPUs missing from --target come from the build."""
+    recorded = Target.from_record(record.get("target"))
+    if explicit is not None:
+        if explicit.gpus or explicit.is_proof:
+            return explicit, "--target"
+        return replace(explicit, gpus=_built_for(record, recorded)), "--target"
+    if recorded is not None:
+        return recorded, "build record"
+    installed = probe_flavour()
+    _, cc = device_compute_capability()
+    return resolve_target(None, installed.name, installed.version, cc), "installed TensorRT"
+
+
+def _built_for(record: dict[str, Any], recorded: Target | None) -> tuple[str, ...]:
+    if recorded is not None and recorded.gpus:
+        return recorded.gpus
+    gpu = sm_from_cc(PlanFacts.from_record(record).compute_capability)
+    return (gpu,) if gpu else ()
+
+
+def _plan_checks(model_dir: Path, record: dict[str, Any]) -> list[Check]:
+    plan = model_dir / str(record.get("version")) / PLAN_FILE
+    if not plan.is_file():
+        return [Check("plan hash", "problem", f"{plan} is missing", "trtrepo build record (trtrepo.json)",
+                      "rebuild with `trtrepo build --force`")]
+    if hashlib.sha256(plan.read_bytes()).hexdigest() != record.get("plan_sha256"):
+        return [Check("plan hash", "problem", f"{plan} does not match its build record's hash (modified or corrupt)",
+                      "trtrepo build record (trtrepo.json)", "rebuild with `trtrepo build --force`")]
+    return [Check("plan hash", "ok", f"{plan.name} matches its build record")]
+
+
+def deploy_checks(plan: PlanFacts, target: Target) -> list[Check]:
+    """Whether the target's Triton loads the plan, as Checks: a proof is never deployable."""
+    if target.is_proof:
+        built = f"built with {plan.flavour} {plan.tensorrt_version}"
+        return [Check("deployable", "problem", f"{target.describe()}; {built}", CITE_RUNTIME,
+                      "declare target: {triton: \"YY.MM\", gpus: [...]} and build with full TensorRT")]
+    checks = [Check(f.rule, "needs" if f.needs_flag else "problem", f.message, f.cites, f.fix)
+              for f in loadability_problems(plan, target)]
+    if not target.gpus:
+        checks.append(Check("GPU architecture", "note", "no GPU architectures to check against (none given, none "
+                            "recorded at build): give --gpus sm_80,sm_90"))
+    return checks or [Check("loadability", "ok", f"loads on {target.describe()}")]
+
+
+def exit_code(findings: list[Inspection], target_given: bool, strict: bool) -> int:
+    """1 when a target was given and a model would not load there (or, with --strict, anything failed); else 0."""
+    if strict and any(f.failing() or not f.deployable for f in findings):
+        return 1
+    return 1 if target_given and any(not f.deployable for f in findings) else 0
+
+
+_STYLE = {"ok": "green", "problem": "red", "needs": "yellow", "note": "cyan"}
+
+
+def render_inspection(findings: list[Inspection], console: Console | None = None) -> None:
+    """Per model: what built it, the target, and every check with its rule and fix."""
+    console = console or Console(width=160)
     for f in findings:
-        r = f.record
-        trt_text = f"{r.get('tensorrt', {}).get('flavour')} {r.get('tensorrt', {}).get('version')}"
-        target = r.get("target", {}).get("compute_capability") or "unspecified"
-        profiles = "; ".join(f"{n}: {p['min']}..{p['max']}" for prof in r.get("profiles", []) for n, p in prof.items())
-        check = r.get("check")
-        table.add_row(f.model, str(r.get("version")), str(r.get("precision")), trt_text, target, profiles or "static",
-                      str(r.get("built_at")), "-" if check is None else ("pass" if check.get("passed") else "FAIL"))
-    console = Console(width=160)
-    console.print(table)
-    for f in findings:
-        for warning in f.warnings:
-            console.print(f"[yellow]warning[/yellow] {f.model}: {warning}")
+        built = f.record.get("tensorrt") or {}
+        state = "deployable" if f.deployable else "NOT deployable"
+        if f.deployable and any(c.status == "needs" for c in f.checks):
+            state = "deployable with flags"
+        console.print(f"[bold]{escape(f.model)}[/bold] version {f.record.get('version')}: built with "
+                      f"{built.get('flavour')} {built.get('version')}; target {escape(f.target.describe())} "
+                      f"(from {f.target_from}): [bold]{state}[/bold]")
+        for check in f.checks:
+            style = _STYLE.get(check.status, "white")
+            console.print(f"  [{style}]{check.status:<8}[/{style}] {escape(check.name)}: {escape(check.message)}")
+            if check.status != "ok" and check.rule:
+                console.print(f"           rule: {escape(check.rule)}")
+            if check.status != "ok" and check.fix:
+                console.print(f"           fix:  {escape(check.fix)}")
