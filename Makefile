@@ -26,7 +26,7 @@ setup: $(BIN)/.installed
 ## The main job: build the examples into $(REPO), serve them with a real Triton, verify, stop.
 ## The server is stopped whatever verify says; the target fails if any step fails.
 demo: setup
-	$(BIN)/trtrepo build $(SPEC) --repo $(REPO) --check
+	$(BIN)/trtrepo build $(SPEC) --repo $(REPO) --check --target proof
 	$(BIN)/trtrepo serve $(REPO) --background --http-port $(HTTP_PORT) --grpc-port $(GRPC_PORT) --metrics-port $(METRICS_PORT)
 	status=0; \
 	$(BIN)/trtrepo verify $(SPEC) --repo $(REPO) --url localhost:$(HTTP_PORT) --protocol http --report $(REPORTS)/verify-http.json || status=$$?; \

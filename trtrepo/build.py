@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trtrepo import __version__
+from trtrepo.deployment import Deployment, plan_deployment, record_banner
 from trtrepo.engine import BuildSettings
 from trtrepo.errors import TrtrepoError
+from trtrepo.fleet import plan_file
 from trtrepo.fsutil import repository_lock, staging_area
 from trtrepo.spec import ModelSpec
+from trtrepo.targets import Target
 from trtrepo.trt_flavour import probe_flavour
 
 if TYPE_CHECKING:
@@ -49,6 +52,18 @@ class BuildOptions:
     keep_going: bool = False
     lock_timeout: float = 600.0
     overrides: dict[str, Any] = field(default_factory=dict)  # BuildSettings fields from the CLI
+    target: Target | None = None  # --target: overrides every model's models.yaml target
+    gpu_label: str | None = None  # --gpu-label: add this architecture's plan beside the others
+
+
+@dataclass(frozen=True)
+class Job:
+    """One model to build: its spec, builder settings, fingerprint and where its plan will serve."""
+
+    spec: ModelSpec
+    settings: BuildSettings
+    fingerprint: str
+    deployment: Deployment
 
 
 @dataclass
@@ -63,6 +78,7 @@ class ModelOutcome:
     version: int | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    banner: str = ""  # the target the plan was built for (the proof warning for TensorRT for RTX)
 
 
 @dataclass
@@ -112,12 +128,14 @@ def _package_roots(spec: ModelSpec) -> list[Path]:
     return [spec.base_dir / top, spec.base_dir / f"{top}.py"]
 
 
-def fingerprint(spec: ModelSpec, settings: BuildSettings, check: bool) -> str:
+def fingerprint(spec: ModelSpec, settings: BuildSettings, check: bool,
+                deployment: Deployment | None = None) -> str:
     """A hash of everything that decides the built model (no PyTorch or TensorRT import)."""
     installed = probe_flavour()
     digest = hashlib.sha256()
     header = {"trtrepo": __version__, "tensorrt": [installed.name, installed.version], "spec": spec.raw,
-              "settings": settings.to_record(), "check": check}
+              "settings": settings.to_record(), "check": check,
+              "deployment": deployment.to_record() if deployment else None}
     digest.update(json.dumps(header, sort_keys=True, default=str).encode())
     for path in source_files(spec):
         digest.update(os.path.relpath(path, spec.base_dir).encode())
@@ -125,15 +143,16 @@ def fingerprint(spec: ModelSpec, settings: BuildSettings, check: bool) -> str:
     return digest.hexdigest()
 
 
-def is_unchanged(spec: ModelSpec, repository: Path, model_fingerprint: str) -> bool:
-    """True when the repository already holds this exact build, complete."""
-    from trtrepo.repository import PLAN_FILE, RECORD_FILE
+def is_unchanged(spec: ModelSpec, repository: Path, model_fingerprint: str, gpu_label: str | None = None) -> bool:
+    """True when the repository already holds this exact build, complete (that label's plan, if any)."""
+    from trtrepo.repository import RECORD_FILE
 
     model_dir = repository / spec.name
     try:
         record = json.loads((model_dir / RECORD_FILE).read_text(encoding="utf-8"))
-        plan = model_dir / str(record["version"]) / PLAN_FILE
-        return record.get("fingerprint") == model_fingerprint and plan.stat().st_size == record["plan_bytes"]
+        built = record["plans"][gpu_label] if gpu_label else record
+        plan = model_dir / str(record["version"]) / plan_file(gpu_label)
+        return built.get("fingerprint") == model_fingerprint and plan.stat().st_size == built["plan_bytes"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -145,33 +164,36 @@ def build_project(models: tuple[ModelSpec, ...], options: BuildOptions,
     report = BuildReport()
     with (repository_lock(options.repository, options.lock_timeout, on_wait=lambda m: emit("*", "lock", m)),
           staging_area(options.repository, options.cache_dir) as staging):
-        todo = []
+        todo, refused = [], []
         for spec in models:
             settings = build_settings(spec, options)
-            model_fingerprint = fingerprint(spec, settings, options.check)
-            if not options.force and is_unchanged(spec, options.repository, model_fingerprint):
+            try:  # refused before anything is built: a plan the target could not load is no use
+                deployment = plan_deployment(spec, settings, options.target, options.gpu_label)
+            except TrtrepoError as exc:
+                emit(spec.name, "failed", str(exc).splitlines()[0])
+                refused.append((spec, (str(exc), exc.exit_code)))
+                continue
+            model_fingerprint = fingerprint(spec, settings, options.check, deployment)
+            if not options.force and is_unchanged(spec, options.repository, model_fingerprint, options.gpu_label):
                 report.outcomes.append(ModelOutcome(spec.name, "unchanged", path=str(options.repository / spec.name)))
                 emit(spec.name, "unchanged", "")
             else:
-                todo.append((spec, settings, model_fingerprint))
-        results = _run(todo, options, emit)
+                todo.append(Job(spec, settings, model_fingerprint, deployment))
+        results = refused + _run(todo, options, emit)
         _publish(results, options, staging, report, emit)
     return report
 
 
-def _run(todo: list[tuple[ModelSpec, BuildSettings, str]], options: BuildOptions,
-         emit: EventCallback) -> list[tuple[ModelSpec, Any]]:
+def _run(todo: list[Job], options: BuildOptions, emit: EventCallback) -> list[tuple[ModelSpec, Any]]:
     """Build each model (in worker processes when jobs > 1); exceptions become outcomes."""
     if options.jobs <= 1 or len(todo) <= 1:
-        return [(spec, _build_one(spec, settings, options.check, model_fingerprint, emit))
-                for spec, settings, model_fingerprint in todo]
+        return [(job.spec, _build_one(job, options.check, emit)) for job in todo]
     context = multiprocessing.get_context("spawn")  # fork after importing torch can deadlock
     queue = context.Manager().Queue()
     drain = threading.Thread(target=_forward_events, args=(queue, emit), daemon=True)
     drain.start()
     with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
-        futures = [(spec, pool.submit(_build_in_worker, spec, settings, options.check, model_fingerprint, queue))
-                   for spec, settings, model_fingerprint in todo]
+        futures = [(job.spec, pool.submit(_build_in_worker, job, options.check, queue)) for job in todo]
         results = [(spec, future.result()) for spec, future in futures]
     queue.put(None)
     drain.join()
@@ -183,33 +205,35 @@ def _forward_events(queue: Any, emit: EventCallback) -> None:
         emit(*event)
 
 
-def _build_in_worker(spec: ModelSpec, settings: BuildSettings, check: bool, model_fingerprint: str, queue: Any) -> Any:
-    return _build_one(spec, settings, check, model_fingerprint, lambda *event: queue.put(event))
+def _build_in_worker(job: Job, check: bool, queue: Any) -> Any:
+    return _build_one(job, check, lambda *event: queue.put(event))
 
 
 def build_one_model(spec: ModelSpec, settings: BuildSettings | None = None, check: bool = False,
-                    on_stage: StageCallback | None = None,
-                    on_progress: Callable[[str], None] | None = None) -> BuiltModel:
+                    on_stage: StageCallback | None = None, on_progress: Callable[[str], None] | None = None,
+                    deployment: Deployment | None = None) -> BuiltModel:
     """One model's stages in order: convert, check (when asked: a failure stops here), engine, config."""
     from trtrepo.check import require_passing
     from trtrepo.network import convert_model, timed
     from trtrepo.pipeline import build_model
 
+    settings = settings or BuildSettings()
+    deployment = deployment or plan_deployment(spec, settings)
     converted = convert_model(spec, on_stage)
     summary = None
     if check:
         with timed(converted.timings, "check", spec.name, on_stage):
             summary = require_passing(converted)
-    return build_model(converted, settings, on_stage, on_progress, check=summary)
+    return build_model(converted, settings, on_stage, on_progress, check=summary, deployment=deployment)
 
 
-def _build_one(spec: ModelSpec, settings: BuildSettings, check: bool, model_fingerprint: str,
-               emit: EventCallback) -> Any:
+def _build_one(job: Job, check: bool, emit: EventCallback) -> Any:
     """A BuiltModel, or (message, exit code) — exceptions do not cross process boundaries well."""
+    spec = job.spec
     started = time.perf_counter()
     try:
-        built = build_one_model(spec, settings, check, on_stage=lambda model, stage: emit(model, stage, ""),
-                                on_progress=lambda line: emit(spec.name, "build", line))
+        built = build_one_model(spec, job.settings, check, on_stage=lambda model, stage: emit(model, stage, ""),
+                                on_progress=lambda line: emit(spec.name, "build", line), deployment=job.deployment)
     except TrtrepoError as exc:
         emit(spec.name, "failed", str(exc).splitlines()[0])
         return str(exc), exc.exit_code
@@ -217,7 +241,7 @@ def _build_one(spec: ModelSpec, settings: BuildSettings, check: bool, model_fing
         message = f"{spec.spec_file}: model {spec.name!r}: internal error: {_described(exc)}"
         emit(spec.name, "failed", message)
         return message, 2
-    built.record["fingerprint"] = model_fingerprint
+    built.record["fingerprint"] = job.fingerprint
     built.record["stage_seconds"]["total"] = round(time.perf_counter() - started, 4)
     return built
 
@@ -245,5 +269,6 @@ def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, stagin
             path, version = publish(options.repository, result, spec.version_policy, spec.keep_versions, staging)
             report.outcomes.append(ModelOutcome(spec.name, "built", path=str(path), version=version,
                                                 seconds=result.record["stage_seconds"]["total"],
-                                                notes=result.record.get("notes", [])))
+                                                notes=result.record.get("notes", []),
+                                                banner=record_banner(result.record)))
             emit(spec.name, "done", f"version {version}")

@@ -177,20 +177,3 @@ def build_plan(builder: Any, network: Any, spec: ModelSpec, settings: BuildSetti
                                "\n  " + "\n  ".join(lines))
     _save_timing_cache(cache, settings.timing_cache)
     return bytes(memoryview(plan)), seconds
-
-
-def build_target(builder: Any) -> dict[str, Any]:
-    """What the engine targets: the flavour, and the GPU/compute capability where known."""
-    installed = flavour()
-    target: dict[str, Any] = {"flavour": installed.name, "tensorrt_version": installed.version}
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            major, minor = torch.cuda.get_device_capability()
-            target.update(gpu=torch.cuda.get_device_name(), compute_capability=f"{major}.{minor}")
-    except Exception:  # no torch CUDA: the fields stay absent rather than wrong
-        pass
-    target.setdefault("gpu", None)
-    target.setdefault("compute_capability", None)
-    return target

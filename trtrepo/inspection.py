@@ -19,7 +19,8 @@ from rich.markup import escape
 
 from trtrepo.config_checks import Check, batch_checks, io_checks, plan_file_checks, profile_checks
 from trtrepo.errors import RepositoryError
-from trtrepo.repository import PLAN_FILE, read_config, read_record
+from trtrepo.fleet import plan_file
+from trtrepo.repository import read_config, read_record
 from trtrepo.targets import PlanFacts, Target, device_compute_capability, loadability_problems, resolve_target
 from trtrepo.targets.loadability import CITE_RUNTIME
 from trtrepo.targets.spelling import sm_from_cc
@@ -100,14 +101,24 @@ def _built_for(record: dict[str, Any], recorded: Target | None) -> tuple[str, ..
 
 
 def _plan_checks(model_dir: Path, record: dict[str, Any]) -> list[Check]:
-    plan = model_dir / str(record.get("version")) / PLAN_FILE
+    """Each plan against its record's hash: ``model.plan``, or every GPU label's ``model.<label>.plan``."""
+    plans = record.get("plans") or {None: record}
+    checks = [_plan_check(model_dir / str(record.get("version")) / plan_file(label), built.get("plan_sha256"))
+              for label, built in plans.items()]
+    if record.get("plans"):
+        labels = ", ".join(sorted(record["plans"]))
+        checks.append(Check("architectures", "ok", f"plans for {labels} (config.pbtxt cc_model_filenames)"))
+    return checks
+
+
+def _plan_check(plan: Path, recorded_hash: str | None) -> Check:
+    fix = "rebuild with `trtrepo build --force`"
     if not plan.is_file():
-        return [Check("plan hash", "problem", f"{plan} is missing", "trtrepo build record (trtrepo.json)",
-                      "rebuild with `trtrepo build --force`")]
-    if hashlib.sha256(plan.read_bytes()).hexdigest() != record.get("plan_sha256"):
-        return [Check("plan hash", "problem", f"{plan} does not match its build record's hash (modified or corrupt)",
-                      "trtrepo build record (trtrepo.json)", "rebuild with `trtrepo build --force`")]
-    return [Check("plan hash", "ok", f"{plan.name} matches its build record")]
+        return Check("plan hash", "problem", f"{plan} is missing", "trtrepo build record (trtrepo.json)", fix)
+    if hashlib.sha256(plan.read_bytes()).hexdigest() != recorded_hash:
+        return Check("plan hash", "problem", f"{plan} does not match its build record's hash (modified or corrupt)",
+                     "trtrepo build record (trtrepo.json)", fix)
+    return Check("plan hash", "ok", f"{plan.name} matches its build record")
 
 
 def deploy_checks(plan: PlanFacts, target: Target) -> list[Check]:
@@ -136,7 +147,7 @@ _STYLE = {"ok": "green", "problem": "red", "needs": "yellow", "note": "cyan"}
 
 def render_inspection(findings: list[Inspection], console: Console | None = None) -> None:
     """Per model: what built it, the target, and every check with its rule and fix."""
-    console = console or Console(width=160)
+    console = console or Console()
     for f in findings:
         built = f.record.get("tensorrt") or {}
         state = "deployable" if f.deployable else "NOT deployable"
@@ -144,11 +155,12 @@ def render_inspection(findings: list[Inspection], console: Console | None = None
             state = "deployable with flags"
         console.print(f"[bold]{escape(f.model)}[/bold] version {f.record.get('version')}: built with "
                       f"{built.get('flavour')} {built.get('version')}; target {escape(f.target.describe())} "
-                      f"(from {f.target_from}): [bold]{state}[/bold]")
+                      f"(from {f.target_from}): [bold]{state}[/bold]", soft_wrap=True)
         for check in f.checks:
             style = _STYLE.get(check.status, "white")
-            console.print(f"  [{style}]{check.status:<8}[/{style}] {escape(check.name)}: {escape(check.message)}")
+            console.print(f"  [{style}]{check.status:<8}[/{style}] {escape(check.name)}: {escape(check.message)}",
+                          soft_wrap=True)
             if check.status != "ok" and check.rule:
-                console.print(f"           rule: {escape(check.rule)}")
+                console.print(f"           rule: {escape(check.rule)}", soft_wrap=True)
             if check.status != "ok" and check.fix:
-                console.print(f"           fix:  {escape(check.fix)}")
+                console.print(f"           fix:  {escape(check.fix)}", soft_wrap=True)

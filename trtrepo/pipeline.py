@@ -19,9 +19,11 @@ from torch.export import ExportedProgram
 from torch.utils import _pytree as pytree
 
 from trtrepo import __version__
-from trtrepo.engine import BuildSettings, build_plan, build_target, profile_shapes
+from trtrepo.deployment import Deployment, plan_deployment
+from trtrepo.engine import BuildSettings, build_plan, profile_shapes
 from trtrepo.network import Converted, StageCallback, timed
 from trtrepo.repository import BuiltModel, facts_dict, network_facts, render_config
+from trtrepo.serving_config import serving_config
 from trtrepo.sources import tensors_digest
 from trtrepo.spec import ModelSpec
 from trtrepo.structure import program_binding, program_output_paths, recorded_outputs
@@ -30,11 +32,12 @@ from trtrepo.trt_flavour import flavour
 
 def build_model(converted: Converted, settings: BuildSettings | None = None,
                 on_stage: StageCallback | None = None, on_progress: Callable[[str], None] | None = None,
-                check: dict[str, Any] | None = None) -> BuiltModel:
+                check: dict[str, Any] | None = None, deployment: Deployment | None = None) -> BuiltModel:
     """The engine and config of a converted model, and its build record: everything but writing.
 
-    ``check`` is the summary of a check already passed (``trtrepo.check.require_passing``); it
-    goes into the build record.
+    ``check`` is the summary of a check already passed (``trtrepo.check.require_passing``) and
+    ``deployment`` where the plan will serve (``trtrepo.deployment.plan_deployment``); both go into
+    the build record, the target also into config.pbtxt's parameters.
     """
     spec, timings = converted.spec, converted.timings
     settings = settings or BuildSettings()
@@ -43,19 +46,22 @@ def build_model(converted: Converted, settings: BuildSettings | None = None,
                              error_context=lambda line: with_node_context(line, converted.result.origins))
     with timed(timings, "config", spec.name, on_stage):
         facts = network_facts(converted.network, spec)
-        config_text = render_config(facts, spec)
+        serving = serving_config(spec)
+        deployment = deployment or plan_deployment(spec, settings)
+        render_config(facts, spec, serving, deployment.parameters())  # validated now, written at publish
         program_bytes = saved_program(converted.captured)
     record = build_record(spec, facts_dict(facts), plan, timings, converted.result.converters_used)
     record["inputs_by_name"] = program_binding(converted.captured).by_name
-    record["notes"] = converted.notes
+    record["notes"] = converted.notes + list(deployment.notes)
     record["outputs"] = recorded_outputs(spec, program_output_paths(converted.captured))
     record["check"] = check
     record["build_settings"] = settings.to_record()
-    record["target"] = build_target(converted.builder)
+    record.update(deployment.to_record())
     record["hashes"] = {"program": hashlib.sha256(program_bytes).hexdigest(),
                         "weights": weights_hash(converted.captured),
                         "spec": hashlib.sha256(json.dumps(spec.raw, sort_keys=True).encode()).hexdigest()}
-    return BuiltModel(spec=spec, config_text=config_text, plan=plan, record=record, program=program_bytes)
+    return BuiltModel(spec=spec, facts=facts, serving=serving, plan=plan, record=record, program=program_bytes,
+                      parameters=deployment.parameters(), label=deployment.gpu_label)
 
 
 def with_node_context(line: str, origins: dict[str, Any]) -> str:

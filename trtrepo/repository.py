@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,12 @@ from tritonclient.grpc import model_config_pb2
 from trtrepo import __version__
 from trtrepo.dtypes import from_trt
 from trtrepo.errors import RepositoryError
+from trtrepo.fleet import cc_model_filenames, kept_plans, plan_file, plan_record
 from trtrepo.fsutil import publish_directory, staging_directory
 from trtrepo.rendering import render
+from trtrepo.serving_config import PRIORITIES, ServingConfig, serving_config
 from trtrepo.spec import ModelSpec
-from trtrepo.trt_flavour import flavour
+from trtrepo.trt_flavour import probe_flavour
 
 RECORD_FILE = "trtrepo.json"
 CONFIG_FILE = "config.pbtxt"
@@ -41,6 +43,18 @@ class TensorFacts:
     shape: tuple[int, ...]  # full network shape, -1 where dynamic
     dims: tuple[int, ...]  # Triton dims: without the batch dim when batching
 
+    @property
+    def config_dims(self) -> tuple[int, ...]:
+        """The dims config.pbtxt states: Triton core refuses empty dims ("must specify 'dims'"),
+        so a scalar per sample (or a 0-d tensor) is stated as [1] and reshaped to [] (see
+        ``reshape``), as Triton's model configuration guide prescribes."""
+        return self.dims or (1,)
+
+    @property
+    def reshape(self) -> tuple[int, ...] | None:
+        """The shape the engine really has, when it differs from ``config_dims`` (``()`` for a scalar)."""
+        return () if not self.dims else None
+
 
 @dataclass(frozen=True)
 class ModelFacts:
@@ -56,12 +70,17 @@ def network_facts(network: Any, spec: ModelSpec) -> ModelFacts:
     """Read I/O names, types and dims from the network; check they suit Triton's batching."""
     batching = spec.max_batch_size > 0
 
+    # With max_batch_size 1 the batch dim may be a static 1: Triton's TensorRT backend accepts an
+    # engine whose batch dim is no wildcard for max_batch_size up to 1 (instance_state.cc).
+    batch_sizes = (-1, 1) if spec.max_batch_size == 1 else (-1,)
+
     def facts(tensor: Any, role: str) -> TensorFacts:
         shape = tuple(int(d) for d in tensor.shape)
-        if batching and (not shape or shape[0] != -1):
+        if batching and (not shape or shape[0] not in batch_sizes):
             raise RepositoryError(
                 f"{spec.spec_file}: model {spec.name!r}: {role} {tensor.name!r} has shape {list(shape)}, but "
-                f"with max_batch_size = {spec.max_batch_size} its first dim must be the dynamic batch dim"
+                f"with max_batch_size = {spec.max_batch_size} its first dim must be the batch dim"
+                + (" (dynamic, or 1)" if spec.max_batch_size == 1 else " (dynamic)")
             )
         dtype = from_trt(tensor.dtype)
         return TensorFacts(tensor.name, dtype.name, dtype.triton, shape, shape[1:] if batching else shape)
@@ -82,8 +101,10 @@ def _check_profile_batch(spec: ModelSpec) -> None:
                                   f"1..{spec.max_batch_size}")
 
 
-def render_config(facts: ModelFacts, spec: ModelSpec) -> str:
+def render_config(facts: ModelFacts, spec: ModelSpec, serving: ServingConfig | None = None,
+                  parameters: dict[str, str] | None = None, cc_model_filenames: dict[str, str] | None = None) -> str:
     """config.pbtxt text for a built model, validated against Triton's ModelConfig schema."""
+    installed = probe_flavour()
     text = render(
         "config.pbtxt.j2",
         name=spec.name,
@@ -91,11 +112,15 @@ def render_config(facts: ModelFacts, spec: ModelSpec) -> str:
         inputs=facts.inputs,
         outputs=facts.outputs,
         dynamic_batching=spec.dynamic_batching,
-        instance_count=spec.instance_count,
+        serving=serving or serving_config(spec),
+        priority=PRIORITIES[spec.serving.priority],
+        response_cache=spec.serving.response_cache,
+        parameters=parameters or {},
+        cc_model_filenames=cc_model_filenames or {},
         profiles=[str(i) for i in range(facts.num_profiles)] if facts.num_profiles > 1 else [],
         trtrepo_version=__version__,
-        flavour=flavour().module_name,
-        flavour_version=flavour().version,
+        flavour=installed.module_name,
+        flavour_version=installed.version,
     )
     parse_config(text, f"rendered config of model {spec.name!r}")
     return text
@@ -134,10 +159,22 @@ class BuiltModel:
     """Everything that goes into one model's directory."""
 
     spec: ModelSpec
-    config_text: str
+    facts: ModelFacts
+    serving: ServingConfig
     plan: bytes
     record: dict[str, Any]
     program: bytes = b""
+    parameters: dict[str, str] = field(default_factory=dict)  # config.pbtxt parameters (the target)
+    label: str | None = None  # the GPU label of a fleet build (model.<label>.plan)
+
+    @property
+    def config_text(self) -> str:
+        """config.pbtxt for this build alone."""
+        return self.render_config()
+
+    def render_config(self, cc_model_filenames: dict[str, str] | None = None) -> str:
+        """config.pbtxt, listing the plans of every GPU label present when there are any."""
+        return render_config(self.facts, self.spec, self.serving, self.parameters, cc_model_filenames)
 
 
 def existing_versions(model_dir: Path) -> list[int]:
@@ -154,6 +191,8 @@ def publish(repository: Path, built: BuiltModel, version_policy: str = "replace"
 
     ``replace`` writes the spec's version; ``increment`` the next one after the newest present.
     Up to ``keep_versions`` versions stay (older plans are hard-linked, not copied), the rest go.
+    A labelled build (``--gpu-label``) writes into the spec's version beside the plans of the other
+    labels, which stay when they were built from the same program (see ``trtrepo.fleet``).
     The directory is assembled in ``staging`` (default: the repository; see fsutil.staging_area).
     """
     repository.mkdir(parents=True, exist_ok=True)
@@ -162,21 +201,49 @@ def publish(repository: Path, built: BuiltModel, version_policy: str = "replace"
         raise RepositoryError(f"refusing to publish model {built.spec.name!r}: {model_dir} is a symlink, and "
                               "trtrepo never writes through links out of the repository; remove it")
     present = existing_versions(model_dir)
-    version = built.spec.version if version_policy == "replace" else max(present + [built.spec.version - 1]) + 1
+    replace = version_policy == "replace" or built.label is not None
+    version = built.spec.version if replace else max(present + [built.spec.version - 1]) + 1
     keep = [v for v in present if v != version][-(keep_versions - 1):] if keep_versions > 1 else []
-    record = {**built.record, "version": version, "kept_versions": keep}
+    record, others = _record_with_plans(model_dir, built, version)
+    record = {**record, "version": version, "kept_versions": keep}
+    config = built.render_config(cc_model_filenames([*others, built.label]) if built.label else None)
     with staging_directory(staging or repository, built.spec.name) as stage:
         for old in keep:
             _link_tree(model_dir / str(old), stage / str(old))
         version_dir = stage / str(version)
         version_dir.mkdir()
-        (version_dir / PLAN_FILE).write_bytes(built.plan)
-        (stage / CONFIG_FILE).write_text(built.config_text, encoding="utf-8")
+        for label in others:  # the other architectures' plans, as they are
+            _link_file(model_dir / str(version) / plan_file(label), version_dir / plan_file(label))
+        (version_dir / plan_file(built.label)).write_bytes(built.plan)
+        (stage / CONFIG_FILE).write_text(config, encoding="utf-8")
         if built.program:
             (stage / PROGRAM_FILE).write_bytes(built.program)
+        for relative, content in built.serving.files.items():
+            (stage / relative).parent.mkdir(parents=True, exist_ok=True)
+            (stage / relative).write_bytes(content)
         (stage / RECORD_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _sync_tree(stage)
         return publish_directory(stage, model_dir), version
+
+
+def _record_with_plans(model_dir: Path, built: BuiltModel, version: int) -> tuple[dict[str, Any], list[str]]:
+    """The build record, with every labelled plan's own record; and the other labels kept."""
+    if built.label is None:
+        return built.record, []
+    previous = read_record(model_dir) if (model_dir / RECORD_FILE).is_file() else None
+    others = kept_plans(built.spec.name, previous, version, built.label, built.record)
+    missing = [label for label in others if not (model_dir / str(version) / plan_file(label)).is_file()]
+    for label in missing:
+        del others[label]  # recorded but gone from disk: nothing to keep
+    plans = {**others, built.label: plan_record(built.record)}
+    return {**built.record, "plans": plans}, sorted(others)
+
+
+def _link_file(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -188,10 +255,7 @@ def _link_tree(source: Path, target: Path) -> None:
         if path.is_dir():
             _link_tree(path, target / path.name)
         else:
-            try:
-                os.link(path, target / path.name)
-            except OSError:
-                shutil.copy2(path, target / path.name)
+            _link_file(path, target / path.name)
 
 
 def _sync_tree(folder: Path) -> None:

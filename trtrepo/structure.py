@@ -156,6 +156,13 @@ def _refuse(spec: ModelSpec, *problems: str) -> None:
     raise SpecError(str(spec.spec_file), [f"model {spec.name!r}: {p}" for p in problems])
 
 
+def served_as_vector(spec: ModelSpec, rank: int) -> bool:
+    """Whether an output of ``rank`` is served with shape [1]: Triton refuses scalar tensors for a
+    model without batching ("cannot have empty reshape for non-batching model as scalar tensors
+    are not supported", core model_config_utils.cc), so a 0-d result becomes a 1-element vector."""
+    return spec.max_batch_size == 0 and rank == 0
+
+
 def recorded_outputs(spec: ModelSpec, paths: Sequence[KeyPath]) -> list[dict[str, Any]]:
     """The resolved outputs as the build record keeps them: name, where in the result, dtype, tolerance."""
     return [{"name": o.name, "path": leaf_name(p), "dtype": o.dtype.name if o.dtype else None,

@@ -24,7 +24,7 @@ from trtrepo.dtypes import to_trt
 from trtrepo.errors import ConversionError, UnsupportedOpsError
 from trtrepo.graph import constant_values, fake_value, is_folded, source_line, user_input_names
 from trtrepo.spec import ModelSpec, TensorSpec
-from trtrepo.structure import input_order
+from trtrepo.structure import input_order, served_as_vector
 from trtrepo.trt_flavour import flavour, logger
 
 
@@ -153,6 +153,14 @@ class TRTInterpreter(torch.fx.Interpreter):
         present = [(value, node) for value, node in zip(values, nodes, strict=True) if node is not None]
         for spec_out, (value, node) in zip(self.spec.outputs, present, strict=True):
             tensor = self.ctx.as_tensor(value)
+            if served_as_vector(self.spec, len(tensor.shape)):
+                if self.ctx.dtype_of(tensor) == torch.uint8:  # TensorRT reshapes no uint8 tensor
+                    raise ConversionError(f"{self.spec.spec_file}: model {self.spec.name!r}: output {spec_out.name!r}: "
+                                          "a 0-d uint8 result cannot be served (Triton serves no scalars without "
+                                          "batching, and TensorRT cannot reshape uint8): return another dtype")
+                layer = self.ctx.network.add_shuffle(tensor)
+                layer.reshape_dims = (1,)
+                tensor = layer.get_output(0)
             eager = fake_value(node) if isinstance(node, torch.fx.Node) else None
             # Outputs leave in the declared dtype, else in the dtype eager PyTorch returns.
             want = spec_out.dtype.torch if spec_out.dtype is not None else getattr(eager, "dtype", None)

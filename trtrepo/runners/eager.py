@@ -18,7 +18,14 @@ from trtrepo.errors import Category, RunFailed, SpecError
 from trtrepo.runners.base import TensorMeta, spec_inputs, spec_outputs
 from trtrepo.sources import user_frame
 from trtrepo.spec import ModelSpec
-from trtrepo.structure import InputBinding, bind_inputs, output_leaves, program_binding, resolve_outputs
+from trtrepo.structure import (
+    InputBinding,
+    bind_inputs,
+    output_leaves,
+    program_binding,
+    resolve_outputs,
+    served_as_vector,
+)
 
 
 def in_fp32(module: nn.Module) -> nn.Module:
@@ -75,7 +82,7 @@ class EagerRunner:
         not_tensors = [o.name for o, leaf in zip(outputs, leaves, strict=True) if not isinstance(leaf, torch.Tensor)]
         if not_tensors:
             raise RunFailed(f"model {self.spec.name!r}: outputs {not_tensors} are not tensors", Category.REFERENCE)
-        return {o.name: leaf.detach().cpu() for o, leaf in zip(outputs, leaves, strict=True)}
+        return {o.name: _as_served(self.spec, leaf.detach().cpu()) for o, leaf in zip(outputs, leaves, strict=True)}
 
     def _failure(self, feed: Mapping[str, torch.Tensor], exc: Exception) -> str:
         shapes = ", ".join(f"{name} {list(t.shape)} {str(t.dtype).replace('torch.', '')}"
@@ -85,6 +92,10 @@ class EagerRunner:
                 f"inputs ({shapes}): {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
                 + (f"\n  at {where}" if where else "")
                 + "\n  the model cannot run on inputs models.yaml allows: narrow the declared shapes or `range`")
+
+
+def _as_served(spec: ModelSpec, tensor: torch.Tensor) -> torch.Tensor:
+    return tensor.reshape(1) if served_as_vector(spec, tensor.dim()) else tensor
 
 
 def _fp32(tensor: torch.Tensor) -> torch.Tensor:

@@ -147,7 +147,9 @@ class TritonClient:
             raw = self._call(f"model {name!r} config",
                              lambda c: c.get_model_config(name, as_json=True, **self._deadline()))["config"]
         tensors = {kind: [{"name": t["name"], "data_type": t.get("data_type", "TYPE_INVALID"),
-                           "dims": [int(d) for d in t.get("dims", [])]} for t in raw.get(kind, [])]
+                           "dims": [int(d) for d in t.get("dims", [])],
+                           "reshape": [int(d) for d in t["reshape"].get("shape", [])] if "reshape" in t else None}
+                          for t in raw.get(kind, [])]
                    for kind in ("input", "output")}
         return {"max_batch_size": int(raw.get("max_batch_size", 0)),
                 "dynamic_batching": "dynamic_batching" in raw, "parameters": raw.get("parameters", {}),
@@ -208,6 +210,8 @@ class TritonRunner:
         self.model = model
         self.name = f"triton {client.endpoint.protocol} {client.endpoint.url}"
         self._outputs = outputs
+        self._model_shapes: dict[str, tuple[int, ...]] | None = None
+        self._batching = False
 
     @property
     def inputs(self) -> tuple[TensorMeta, ...]:
@@ -225,6 +229,29 @@ class TritonRunner:
         arrays = {name: to_numpy(t) for name, t in feed.items()}
         try:
             answer = self.client.infer(self.model, arrays, [o.name for o in self._outputs])
+            shapes = self._reshapes()
         except RequestError as exc:
             raise RunFailed(str(exc), Category.UNAVAILABLE) from None
-        return {name: from_numpy(array) for name, array in answer.items()}
+        return {name: _as_model_shape(from_numpy(array), shapes.get(name), self._batching)
+                for name, array in answer.items()}
+
+    def _reshapes(self) -> dict[str, tuple[int, ...]]:
+        """Outputs whose config ``reshape`` gives the model's own per-sample shape.
+
+        Clients receive an output in its config ``dims`` (a per-sample scalar as [batch, 1]: Triton
+        refuses empty dims); its ``reshape`` is the shape the model computed, which is what the
+        expected outputs have, so the answer is compared in that shape.
+        """
+        if self._model_shapes is None:
+            config = self.client.config(self.model)
+            self._model_shapes = {t["name"]: tuple(t["reshape"]) for t in config["output"]
+                                  if t.get("reshape") is not None}
+            self._batching = config["max_batch_size"] > 0
+        return self._model_shapes
+
+
+def _as_model_shape(tensor: torch.Tensor, reshape: tuple[int, ...] | None, batching: bool) -> torch.Tensor:
+    """An answer in the model's shape: the batch dim (when batching) followed by the config's reshape."""
+    if reshape is None:
+        return tensor
+    return tensor.reshape((tensor.shape[0], *reshape) if batching and tensor.dim() else reshape)

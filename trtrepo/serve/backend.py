@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from trtrepo.dtypes import from_numpy, to_numpy
-from trtrepo.repository import PLAN_FILE
+from trtrepo.repository import PLAN_FILE, read_config
 from trtrepo.runners import ReferenceRunner, Runner, TensorRTRunner
 from trtrepo.serve.derived import MODE_PARAMETER, SOURCE_PARAMETER
 
@@ -27,8 +27,18 @@ from trtrepo.serve.derived import MODE_PARAMETER, SOURCE_PARAMETER
 def load_runner(mode: str, model_dir: Path, version: str) -> Runner:
     """The runner a served model executes with: the plan on a GPU, or the reference interpreter."""
     if mode == "tensorrt":
-        return TensorRTRunner(model_dir / version / PLAN_FILE)
+        return TensorRTRunner(model_dir / version / device_plan(model_dir))
     return ReferenceRunner.from_model_dir(model_dir)
+
+
+def device_plan(model_dir: Path) -> str:
+    """The plan file this GPU loads, as Triton's TensorRT backend picks it: cc_model_filenames of
+    the device's compute capability, else default_model_filename."""
+    from trtrepo.targets import device_compute_capability
+
+    config = read_config(model_dir)
+    _, capability = device_compute_capability()
+    return config.cc_model_filenames.get(capability or "", config.default_model_filename or PLAN_FILE)
 
 
 def _from_triton(tensor: Any, bf16: bool) -> torch.Tensor:

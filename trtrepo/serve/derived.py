@@ -188,6 +188,12 @@ def derived_config(config: model_config_pb2.ModelConfig, model_dir: Path, mode: 
     for group in served.instance_group:
         group.ClearField("profile")  # optimization profiles mean nothing to the Python backend
         group.kind = group.KIND_GPU if mode == "tensorrt" else group.KIND_CPU
+        if mode != "tensorrt":
+            group.ClearField("gpus")  # CPU instances name no GPUs
+    # Settings only the TensorRT backend understands: CUDA graphs, and warmup data files kept in the
+    # production model folder (Triton reads them from the served model's own warmup/ folder).
+    served.optimization.ClearField("cuda")
+    served.ClearField("model_warmup")
     served.parameters[MODE_PARAMETER].string_value = mode
     served.parameters[SOURCE_PARAMETER].string_value = str(model_dir)
     text = f"# Derived by trtrepo {__version__} `serve` from {(origin or model_dir) / CONFIG_FILE}\n" \

@@ -17,8 +17,9 @@ from trtrepo.dtypes import DTYPES, parse_dtype
 from trtrepo.errors import SpecError
 from trtrepo.spec import schema as rules
 from trtrepo.spec.messages import describe, key_problems, model_label, suggest
-from trtrepo.spec.model import Dim, DynamicBatching, ModelSpec, TensorSpec
+from trtrepo.spec.model import Dim, DynamicBatching, InstanceGroup, ModelSpec, Serving, TensorSpec
 from trtrepo.spec.yaml_source import YamlProblem, load_yaml
+from trtrepo.targets import target_problems
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def _model_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
     yield from rules.batch_problems(model, model.get("max_batch_size", 0))
     yield from rules.profile_problems(model, _declared_ranges(model))
     yield from _shared_dim_problems(model)
+    yield from target_problems(model.get("target"))
+    yield from rules.serving_problems(model)
     if model.get("dynamic_batching") and not model.get("max_batch_size", 0):
         yield "dynamic_batching", "needs max_batch_size > 0"
     mbs = model.get("max_batch_size", 0)
@@ -229,7 +232,19 @@ def _model_spec(file: Path, model: dict[str, Any]) -> ModelSpec:
                         for name, r in p.items()} for p in model.get("profiles", ())),
         verify_inputs=_as_tuple(model.get("verify", {}).get("inputs", ())),
         verify_samples=model.get("verify", {}).get("samples"),
+        serving=_serving(model),
+        target=model.get("target"),
     )
+
+
+def _serving(model: dict[str, Any]) -> Serving:
+    groups = tuple(InstanceGroup(g["count"], tuple(g.get("gpus", ()))) for g in model.get("instance_groups", ()))
+    warmup = model.get("warmup", False)
+    settings = warmup if isinstance(warmup, dict) else {}
+    return Serving(instance_groups=groups or (InstanceGroup(model.get("instance_count", 1)),),
+                   warmup=settings.get("data", "random") if warmup else None, warmup_count=settings.get("count", 1),
+                   cuda_graphs=model.get("cuda_graphs", False), response_cache=model.get("response_cache", False),
+                   priority=model.get("priority", "default"))
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:

@@ -50,6 +50,26 @@ class DynamicBatching:
 
 
 @dataclass(frozen=True)
+class InstanceGroup:
+    """``count`` model instances, on the listed GPUs (every GPU when empty)."""
+
+    count: int
+    gpus: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How Triton should run the model, beyond what the engine decides: config.pbtxt options."""
+
+    instance_groups: tuple[InstanceGroup, ...] = (InstanceGroup(1),)
+    warmup: str | None = None  # None (no warmup), "random", "zero" or "samples" (verify.inputs files)
+    warmup_count: int = 1
+    cuda_graphs: bool = False
+    response_cache: bool = False
+    priority: str = "default"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """Everything models.yaml says about one model, defaults applied."""
 
@@ -74,6 +94,8 @@ class ModelSpec:
     profiles: tuple[dict[str, Dim], ...] = ()  # extra optimization profiles by dynamic-dim name
     verify_inputs: tuple[str, ...] = ()  # user samples for verify: .npz/.npy files or module:callable
     verify_samples: int | None = None
+    serving: Serving = field(default_factory=Serving)
+    target: Any = None  # the models.yaml `target:` value, as written (trtrepo.targets parses it)
     raw: dict[str, Any] = field(default_factory=dict)  # the merged YAML mapping, for hashing/records
 
     @property

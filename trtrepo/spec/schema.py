@@ -93,6 +93,23 @@ _BUILD = {
         "compute_capabilities": {"type": "array", "items": {"type": "string", "pattern": _CAPABILITY}},
     },
 }
+_GPU_NAME = r"^(sm_?[0-9]{2,3}|[0-9]+\.[0-9])$"
+PATTERN_HELP[_GPU_NAME] = "a GPU architecture such as sm_80, sm80 or 8.0"
+_INSTANCE_GROUP = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["count"],
+    "properties": {"count": _POSITIVE_INT,
+                   "gpus": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0,
+                                                                      "maximum": INT32_MAX}}},
+}
+_WARMUP = {
+    "oneOf": [
+        {"type": "boolean"},
+        {"type": "object", "additionalProperties": False,
+         "properties": {"data": {"type": "string", "enum": ["random", "zero", "samples"]}, "count": _POSITIVE_INT}},
+    ]
+}
 # Settings allowed both in `defaults` and per model; a model's own value wins.
 SHARED_SETTINGS: dict[str, Any] = {
     "precision": {"type": "string", "enum": PRECISIONS},
@@ -108,6 +125,16 @@ SHARED_SETTINGS: dict[str, Any] = {
     # replace: rebuild into `version`; increment: publish as a new version after the newest one
     "version_policy": {"type": "string", "enum": ["replace", "increment"]},
     "keep_versions": _POSITIVE_INT,
+    # where the plan will be served ("proof", or {triton|tensorrt, gpus}): trtrepo.targets validates it
+    "target": {},
+    # one Triton instance group per entry (count instances on the listed GPUs)
+    "instance_groups": {"type": "array", "minItems": 1, "items": _INSTANCE_GROUP},
+    # model_warmup at the min/opt/max shapes of every profile
+    "warmup": _WARMUP,
+    # optimization.cuda.graphs, with a graph_spec per profile shape point
+    "cuda_graphs": {"type": "boolean"},
+    "response_cache": {"type": "boolean"},
+    "priority": {"type": "string", "enum": ["default", "max", "min"]},
 }
 _PROFILE_RANGE = {
     "type": "object",
@@ -314,3 +341,15 @@ def _first_gap(spans: list[tuple[int, int]], low: int, high: int) -> tuple[int, 
         return None
     later = [start for start, _ in spans if start > reached + 1]
     return reached + 1, min([high, *(start - 1 for start in later)])
+
+
+def serving_problems(model: dict[str, Any]) -> Iterator[Problem]:
+    """Serving options that contradict each other or what they need."""
+    if "instance_groups" in model and "instance_count" in model:
+        yield "instance_groups", "give instance_count or instance_groups, not both"
+    warmup = model.get("warmup")
+    if isinstance(warmup, dict) and warmup.get("data") == "samples":
+        files = model.get("verify", {}).get("inputs", [])
+        files = [files] if isinstance(files, str) else files
+        if not files or not all(str(f).endswith((".npz", ".npy")) for f in files):
+            yield "warmup.data", "'samples' warms up with verify.inputs, which must then list .npz/.npy files"

@@ -83,14 +83,14 @@ def logical(ctx: ConversionContext, *, tensor: Any, dims: int | Sequence[int] | 
 
     ``any`` sums the flags rather than taking their maximum so that an empty reduction gives False
     (the maximum of nothing is the integer minimum, which is non-zero); ``all`` takes the minimum,
-    whose empty value (the integer maximum) is correctly True. uint8 inputs give uint8, as in PyTorch.
+    whose empty value (the integer maximum) is correctly True. PyTorch gives uint8 for uint8
+    inputs; the result stays bool here, because TensorRT holds uint8 only at the network's edge:
+    an output leaves in eager PyTorch's dtype (the interpreter casts it there).
     """
-    source = ctx.dtype_of(tensor)
     flags = ctx.cast(ctx.cast(tensor, torch.bool), torch.int32)
     ops = ctx.trt.ReduceOperation
     out = reduce(ctx, tensor=flags, op=ops.MIN if every else ops.SUM, dims=dims, keepdim=keepdim)
-    out = ctx.cast(out, torch.bool)
-    return ctx.cast(out, torch.uint8) if source == torch.uint8 else out
+    return ctx.cast(out, torch.bool)
 
 
 def log_sum_exp(ctx: ConversionContext, *, tensor: Any, dims: Sequence[int], keepdim: bool) -> Any:
