@@ -1,11 +1,22 @@
-"""Shared fixtures: paths to the examples, a YAML writer, and a CLI runner."""
+"""Shared fixtures: paths to the examples, a YAML writer, a CLI runner, and a seed per test.
+
+Every test starts from its own seed: ``seed_of(node id)``, a stable hash of the test's id, applied to
+torch, ``random`` and numpy before its fixtures and body run. A test's inputs therefore do not depend
+on which tests ran before it (nor on their order), and a failure reproduces alone. The seed is shown
+in the report of a failing test (a "test seed" section), of passing ones with ``-rA``, and on each
+test's line with ``-v``.
+"""
 
 from __future__ import annotations
 
+import random
 import textwrap
+import zlib
 from pathlib import Path
 
+import numpy
 import pytest
+import torch
 from click.testing import CliRunner
 
 pytest_plugins = ("pytester", "tests.convert.coverage_plugin")
@@ -13,6 +24,44 @@ pytest_plugins = ("pytester", "tests.convert.coverage_plugin")
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def seed_of(nodeid: str) -> int:
+    """A test's seed: the CRC-32 of its node id (stable across runs, unlike Python's salted ``hash``)."""
+    return zlib.crc32(nodeid.encode("utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def seeded(request: pytest.FixtureRequest) -> int:
+    """Seed torch, ``random`` and numpy from this test's id (autouse: it runs before the test's own fixtures)."""
+    seed = seed_of(request.node.nodeid)
+    torch.manual_seed(seed)
+    random.seed(seed)
+    numpy.random.seed(seed)
+    return seed
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    """Name the seed in the test's report: shown with a failure, and for passing tests with ``-rA``."""
+    report = yield
+    if report.when == "call" or report.failed:
+        seed = seed_of(item.nodeid)
+        report.sections.append(("test seed", f"{seed} = zlib.crc32({item.nodeid!r}), given to torch.manual_seed, "
+                                             "random.seed and numpy.random.seed before the test's fixtures"))
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    """With ``-v``, each test's line names its seed: ``PASSED (seed 1234)``."""
+    status = yield
+    if config.get_verbosity() > 0 and status and status[2] and (report.when == "call" or report.failed):
+        category, letter, word = status
+        if isinstance(word, tuple):
+            return category, letter, (f"{word[0]} (seed {seed_of(report.nodeid)})", word[1])
+        return category, letter, f"{word} (seed {seed_of(report.nodeid)})"
+    return status
 
 
 @pytest.fixture
