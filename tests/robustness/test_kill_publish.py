@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import random
 import shutil
 import signal
@@ -51,7 +50,7 @@ MODELS = ("mlp", "tiny")
 
 
 class Build:
-    """`trtrepo build --json` in a child process; its progress events arrive on a queue."""
+    """`trtrepo build --json` in a child process; its progress events are collected as they arrive."""
 
     def __init__(self, folder: Path, repo: Path, cache: Path, *options: str):
         command = [sys.executable, "-m", "trtrepo", "build", str(folder / "models.yaml"), "--repo", str(repo),
@@ -59,34 +58,49 @@ class Build:
         self.started = time.monotonic()
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                         cwd=folder, start_new_session=True)
-        self.events: queue.Queue[dict] = queue.Queue()
+        self.events: list[dict] = []  # every event so far, in order
         self.lines: list[str] = []
+        self.ended = False  # stderr reached its end: no more events will come
+        self.seen = 0  # events already looked at by wait_for
+        self.changed = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line)
-            if line.startswith("{"):
-                now = time.monotonic()
-                self.events.put({**json.loads(line), "at": now - self.started, "clock": now})
+        try:
+            for line in self.process.stderr:
+                with self.changed:
+                    self.lines.append(line)
+                    if line.startswith("{") and line.endswith("\n"):  # a killed build may leave half a line
+                        now = time.monotonic()
+                        self.events.append({**json.loads(line), "at": now - self.started, "clock": now})
+                    self.changed.notify_all()
+        finally:
+            with self.changed:
+                self.ended = True
+                self.changed.notify_all()
 
     @property
     def stderr_text(self) -> str:
         return "".join(self.lines)
 
     def wait_for(self, stage: str, timeout: float = 120) -> bool:
-        """Block until an event of ``stage`` arrives; False if the build ended first."""
+        """Block until a new event of ``stage`` arrives; False if the build ended first."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if self.events.get(timeout=0.05)["stage"] == stage:
-                    return True
-            except queue.Empty:
-                if self.process.poll() is not None:
+        with self.changed:
+            while True:
+                for index in range(self.seen, len(self.events)):
+                    if self.events[index]["stage"] == stage:
+                        self.seen = index + 1
+                        return True
+                self.seen = len(self.events)
+                if self.ended:
                     return False
-        raise AssertionError(f"no {stage!r} event within {timeout} s")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {stage!r} event within {timeout} s; events so far: {self.events}")
+                self.changed.wait(left)
 
     def kill(self) -> bool:
         """SIGKILL the build's process group; True if it was still running."""
@@ -96,13 +110,16 @@ class Build:
         self.process.wait(60)
         return running
 
-    def finish(self) -> tuple[int, list[dict]]:
-        code = self.process.wait(300)
-        self.reader.join(10)
-        events = []
-        while not self.events.empty():
-            events.append(self.events.get())
-        return code, events
+    def finish(self, timeout: float = 300) -> tuple[int, list[dict]]:
+        """Wait for the build to end; its exit code and every event it printed."""
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the build did not end within {timeout} s; events so far: {self.events}") from None
+        self.reader.join(30)
+        assert not self.reader.is_alive(), "the build ended but its stderr stayed open for 30 s"
+        return code, list(self.events)
 
 
 def check_repository(repo: Path, allowed_seeds: dict[str, set[int]]) -> dict[str, int]:
