@@ -9,6 +9,7 @@ test's line with ``-v``.
 
 from __future__ import annotations
 
+import os
 import random
 import textwrap
 import zlib
@@ -86,7 +87,23 @@ def cli():
 
 
 def tree(path: Path) -> dict[str, bytes]:
-    """Every file under ``path`` with its content, to prove a failed command wrote nothing."""
+    """Everything under ``path``, to prove a failed command wrote nothing.
+
+    Files map to their content, empty folders appear as ``"name/"``, symbolic links (never
+    followed) as ``"name ->"`` with their target, so no created folder or link goes unseen.
+    """
     if not path.exists():
         return {}
-    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    found: dict[str, bytes] = {}
+    for entry in sorted(path.rglob("*")):
+        name = str(entry.relative_to(path))
+        if entry.is_symlink():
+            found[f"{name} ->"] = os.fsencode(os.readlink(entry))
+        elif entry.is_dir():
+            if not any(entry.iterdir()):
+                found[f"{name}/"] = b""
+        elif entry.is_file():
+            found[name] = entry.read_bytes()
+        else:  # a socket or FIFO: named, never opened
+            found[f"{name} (special)"] = b""
+    return found
