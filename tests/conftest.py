@@ -65,6 +65,18 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     return status
 
 
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Name the test order's seed at the end too: ``-q`` (as in `make test`) hides the header that shows it."""
+    if not config.pluginmanager.hasplugin("random_order"):
+        return
+    from random_order.config import Config as RandomOrder
+
+    order = RandomOrder(config)
+    if order.bucket_type != "none":
+        terminalreporter.write_line(f"test order: --random-order-bucket={order.bucket_type} "
+                                    f"--random-order-seed={order.seed} repeats it")
+
+
 @pytest.fixture
 def write_yaml(tmp_path: Path):
     """Write a models.yaml (dedented) into tmp_path, next to a copy-free link to the fixture models."""
