@@ -55,6 +55,7 @@ class ConverterCoverage:
         self.proven: dict[str, list[str]] = {}  # node id -> ops its passing call proved
         self.verdict: list[str] = []
         self.unexercised: list[str] = []
+        self.harness: Any = None  # tests.convert.harness, as the collected tests imported it
 
     def _in_ops(self, item: Any) -> bool:
         return self.ops_dir in Path(str(item.path)).resolve().parents
@@ -69,14 +70,19 @@ class ConverterCoverage:
             if self._in_ops(item):
                 self.collected.add(item.nodeid)
                 self.files.add(Path(str(item.path)).resolve().name)
+        if self.collected:
+            # Bound now, to the very module the collected tests imported: a test that builds a model
+            # whose source is a package named "tests" makes trtrepo drop tests.* from sys.modules,
+            # and a later import by name would get a second harness the tests never call.
+            from tests.convert import harness
+
+            self.harness = harness
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Any:
         if not self._in_ops(item):
             return (yield)
-        from tests.convert.harness import collecting_proofs
-
-        with collecting_proofs() as proven:
+        with self.harness.collecting_proofs() as proven:
             try:
                 return (yield)
             finally:

@@ -75,6 +75,26 @@ def test_a_converter_no_test_proves_fails_the_session(pytester, monkeypatch):
     assert "  aten.relu.default" not in result.stdout.str()
 
 
+PURGES_TESTS_MODULES = """
+import sys
+
+
+def test_a_model_source_named_tests_is_imported():
+    # trtrepo.sources drops a source's top package from sys.modules to import the user's own.
+    for name in [n for n in sys.modules if n == "tests" or n.startswith("tests.")]:
+        del sys.modules[name]
+"""
+
+
+def test_proofs_survive_a_test_that_drops_the_harness_from_sys_modules(pytester, monkeypatch):
+    project(pytester, monkeypatch, test_a_purge=PURGES_TESTS_MODULES, test_relu=PROVES_RELU,
+            test_abs=CONVERTS_ABS_UNCHECKED)
+    result = pytester.runpytest_subprocess("--random-order-bucket=none", timeout=300)
+    result.stdout.fnmatch_lines(["FAILED: 1 of 2 registered converters were proven by none of the 3 tests of *ops:",
+                                 "  aten.abs.default"])
+    assert "  aten.relu.default" not in result.stdout.str()
+
+
 def test_xdist_workers_send_their_proofs_to_the_controller(pytester, monkeypatch):
     # One test file per worker (loadfile), in random order: the verdict needs both workers' ledgers.
     project(pytester, monkeypatch, test_relu=PROVES_RELU, test_abs=CONVERTS_ABS_UNCHECKED)
