@@ -57,7 +57,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     """With ``-v``, each test's line names its seed: ``PASSED (seed 1234)``."""
     status = yield
-    if config.get_verbosity() > 0 and status and status[2] and (report.when == "call" or report.failed):
+    shown = report.when == "call" or report.failed
+    if config.get_verbosity() > 0 and status and status[2] and shown and (not report.skipped or "wasxfail" in vars(report)):
         category, letter, word = status
         if isinstance(word, tuple):
             return category, letter, (f"{word[0]} (seed {seed_of(report.nodeid)})", word[1])
