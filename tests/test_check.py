@@ -52,7 +52,8 @@ def broken_convolution(monkeypatch):
 
 def test_broken_converter_fails_its_converter_test(broken_convolution):
     conv = nn.Conv2d(3, 4, 3, padding=1)
-    with pytest.raises(AssertionError):
+    # The converter ran and its layers reach the output (the harness proves that first); the values are wrong.
+    with pytest.raises(AssertionError, match=r"^out0: Tensor-likes are not close!\n\nMismatched elements: "):
         assert_converts(conv, (torch.randn(1, 3, 8, 8),), expect="aten.convolution.default")
 
 

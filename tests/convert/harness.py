@@ -3,28 +3,39 @@
 ``assert_converts(module, inputs, expect=...)``: export the tiny module, lower, convert with our
 interpreter, check TensorRT accepts the network (a real engine build), execute the network with the
 reference interpreter, and compare with eager PyTorch at tight fp32 tolerance — at every shape point
-of the dynamic range. It also asserts that the converters the test is about actually ran, so a
-test cannot pass through a decomposition that bypasses the converter under test.
+of the dynamic range. It also proves that the converters the test is about converted the nodes
+under test (``assert_converted_by``), so a test cannot pass through a decomposition, a constant
+fold or a dead branch that bypasses the converter under test.
+
+What a passing ``assert_converts`` (or a direct ``assert_converted_by``) proved is handed to whoever
+collects proofs for the running test (``collecting_proofs``): the converter-coverage plugin,
+``tests/convert/coverage_plugin.py``, which counts the proofs of passing tests only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
 from trtrepo.capture import capture
+from trtrepo.convert.interpreter import NodeOrigin
+from trtrepo.convert.registry import target_name
 from trtrepo.dtypes import from_torch
 from trtrepo.engine import build_plan
+from trtrepo.graph import is_folded
 from trtrepo.network import Converted, convert_captured
 from trtrepo.reference import execute_network
 from trtrepo.spec import Dim, ModelSpec, TensorSpec
 from trtrepo.structure import served_as_vector
 
-# Every converter any harness call saw run in this test session (for the coverage test).
-CONVERTERS_RUN: set[str] = set()
+# The proof sets of whoever is collecting for the running test (see ``collecting_proofs``). Not a
+# record of the session: a collector adds its set for one test and takes it away afterwards.
+_collectors: list[set[str]] = []
 
 # Dynamic dims: {input index: {dim index: (min, max) or (min, max, name)}}; opt is the example's
 # own size. Dims given the same name are one symbolic size (e.g. a sequence length in two inputs).
@@ -90,9 +101,7 @@ def convert_module(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic: D
     with torch.no_grad():
         outputs = len(_flat(module(*inputs)))
     spec = spec_for(inputs, outputs, dynamic)
-    converted = convert_captured(spec, capture(spec, module, tuple(inputs)), module)
-    CONVERTERS_RUN.update(converted.result.converters_used)
-    return converted
+    return convert_captured(spec, capture(spec, module, tuple(inputs)), module)
 
 
 def shape_points(inputs: Sequence[torch.Tensor], dynamic: Dynamic | None) -> list[tuple[torch.Tensor, ...]]:
@@ -133,9 +142,9 @@ def assert_converts(
 ) -> Converted:
     """Convert ``module`` and prove the network computes what eager PyTorch computes."""
     converted = convert_module(module, inputs, dynamic)
-    used = converted.result.converters_used
-    for op in [expect] if isinstance(expect, str) else expect:
-        assert op in used, f"converter for {op} did not run; converters used: {sorted(used)}"
+    expected_ops = [expect] if isinstance(expect, str) else list(expect)
+    for op in expected_ops:
+        _prove(converted, op)
     if build_engine:
         plan, _ = build_plan(converted.builder, converted.result.network, converted.spec)
         assert len(plan) > 0
@@ -153,4 +162,105 @@ def assert_converts(
                 torch.testing.assert_close(g, e, rtol=rtol, atol=atol, msg=lambda m, i=index: f"out{i}: {m}")
             else:
                 assert torch.equal(g, e), f"out{index}: {g} != eager {e}"
+    for collector in _collectors:
+        collector.update(expected_ops)
     return converted
+
+
+@contextmanager
+def collecting_proofs() -> Iterator[set[str]]:
+    """A set that receives the ops proven while the block runs (by a passing ``assert_converts``, or
+    by ``assert_converted_by``)."""
+    proven: set[str] = set()
+    _collectors.append(proven)
+    try:
+        yield proven
+    finally:
+        _collectors.remove(proven)
+
+
+# ---- proof that a converter converted the node under test ---------------------------------------
+
+# Converters that pick one element of another node's result (a Python tuple) and so make no layer
+# of their own: what they are proven by is the layers of the node they select from.
+SELECTORS = frozenset({"operator.getitem"})
+
+
+def assert_converted_by(converted: Converted, op: str) -> None:
+    """Prove that ``op``'s converter converted every ``op`` node of the lowered graph into live layers.
+
+    ``assert_converts`` does this for every op it expects. A test that cannot compare with eager
+    (``empty``'s contents are unspecified) calls it itself and checks the values its own way; its
+    proof then counts for converter coverage like one of ``assert_converts``, if the test passes.
+    """
+    _prove(converted, op)
+    for collector in _collectors:
+        collector.add(op)
+
+
+def _prove(converted: Converted, op: str) -> None:
+    """For each node of the lowered graph whose target is ``op``, in this order (each failure says which):
+
+    it was not folded into a constant (the converter runs only on nodes that are not); it produced
+    network layers (every layer is named after its FX node and recorded in ``result.origins``) that
+    ``origins`` attributes to ``op``; one of those layers feeds a network output (walking the
+    network from its outputs back through layer inputs); and the converter counted a run per node.
+    """
+    graph = converted.program.graph_module.graph
+    nodes = [n for n in graph.nodes if n.op == "call_function" and target_name(n.target) == op]
+    targets = sorted({target_name(n.target) for n in graph.nodes if n.op == "call_function"})
+    assert nodes, f"{op}: no node of the lowered graph has this target, so its converter converted nothing; " \
+                  f"the graph's targets: {targets}"
+    network, origins = converted.result.network, converted.result.origins
+    layers = _layers_by_node(network, origins)
+    live = _layers_feeding_outputs(network)
+    for node in nodes:
+        assert not is_folded(node), f"{op}: node {node.name!r} was folded into a constant by lowering: " \
+                                    "no converter ran for it (feed it from a model input)"
+        maker = node.args[0] if op in SELECTORS else node
+        what = f"node {node.name!r}" + (f" selects from {maker.name!r}, which" if maker is not node else "")
+        made = layers.get(maker.name, [])
+        assert made, f"{op}: {what} produced no network layer (no tensor of result.origins comes from it): " \
+                     "its converter passed an existing tensor through, or never ran"
+        if maker is node:
+            wrong = {o.op for o in origins.values() if o.node == node.name} - {op}
+            assert not wrong, f"{op}: node {node.name!r}'s layers are recorded as made by {sorted(wrong)}"
+        assert live.intersection(made), f"{op}: {what} made layers " \
+            f"{[network.get_layer(i).name for i in made]} that reach no network output: its result is unused"
+    runs = converted.result.converters_used.get(op, 0)
+    assert runs >= len(nodes), f"{op}: its converter ran {runs} time(s) for {len(nodes)} node(s)"
+
+
+def _layers_by_node(network: Any, origins: dict[str, NodeOrigin]) -> dict[str, list[int]]:
+    """FX node name -> indices of the layers it made.
+
+    A layer belongs to the node that ``origins`` records for one of its output tensors. The node's
+    final output may since have been renamed to a model output (``out0``); such a layer is known
+    by its own name, which the converter gives every layer after its node (``node`` or ``node/k``).
+    """
+    recorded = {origin.node for origin in origins.values()}
+    by_node: dict[str, list[int]] = {}
+    for index in range(network.num_layers):
+        layer = network.get_layer(index)
+        nodes = {origins[t.name].node for o in range(layer.num_outputs) if (t := layer.get_output(o)).name in origins}
+        nodes |= {layer.name.split("/")[0]} & recorded
+        for node in nodes:
+            by_node.setdefault(node, []).append(index)
+    return by_node
+
+
+def _layers_feeding_outputs(network: Any) -> set[int]:
+    """Indices of the layers a network output depends on (through any input, shape inputs included)."""
+    producer = {layer.get_output(o).name: i
+                for i in range(network.num_layers)
+                for layer in [network.get_layer(i)] for o in range(layer.num_outputs)}
+    pending = [network.get_output(i).name for i in range(network.num_outputs)]
+    live: set[int] = set()
+    while pending:
+        index = producer.get(pending.pop())
+        if index is None or index in live:
+            continue  # a network input, or a layer already walked
+        live.add(index)
+        layer = network.get_layer(index)
+        pending.extend(t.name for k in range(layer.num_inputs) if (t := layer.get_input(k)) is not None)
+    return live

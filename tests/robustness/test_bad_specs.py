@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT, tree
+from trtrepo.fsutil import staging_area_path
 
 MLP_SOURCE = "    source: models.mlp:build          # module path relative to this file's folder : callable\n"
 
@@ -38,10 +39,11 @@ def edited(folder: Path, old: str, new: str) -> Path:
     return spec
 
 
-def assert_refused(cli, spec: Path, repo: Path, *expected: str, command: str = "build") -> str:
+def assert_refused(cli, spec: Path, repo: Path, *expected: str, command: str = "build",
+                   options: tuple = ()) -> str:
     before = tree(repo)
     args = ("--repo", repo) if command == "build" else ()
-    result = cli(command, spec, *args)
+    result = cli(command, spec, *args, *options)
     output = result.output
     assert result.exit_code == 2, output
     assert "Traceback" not in output, output
@@ -131,10 +133,17 @@ def test_bad_spec_is_one_clear_message(cli, project, old, new, expected):
 
 
 @pytest.mark.parametrize("command", ["check", "verify"])
-def test_other_commands_refuse_the_same_way(cli, project, command):
+def test_other_commands_refuse_the_same_way(cli, project, tmp_path, command):
     folder, repo = project
     spec = edited(folder, "max_batch_size: 8", "max_batch_size: 8.0")
-    assert_refused(cli, spec, repo, "model 'mlp': max_batch_size: must be a whole number", command=command)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "earlier.json").write_text("{}")
+    before = {"project": tree(folder), "reports": tree(reports)}
+    output = assert_refused(cli, spec, repo, "model 'mlp': max_batch_size: must be a whole number", command=command,
+                            options=("--report", reports / "report.json", "--junit", reports / "junit.xml"))
+    assert {"project": tree(folder), "reports": tree(reports)} == before, \
+        f"a refused {command} must write no report and touch nothing beside models.yaml:\n{output}"
 
 
 @pytest.mark.parametrize(
@@ -202,6 +211,7 @@ def test_a_shape_the_model_cannot_take_is_one_message_in_a_real_process(project)
     and logging handlers write to the original one)."""
     folder, repo = project
     spec = edited(folder, "shape: [batch, 16]", "shape: [batch, 17]")
+    before = tree(repo)
     result = subprocess.run([sys.executable, "-m", "trtrepo", "build", str(spec), "--repo", str(repo), "--model", "mlp",
                              "--cache-dir", str(folder / "cache"), "-q"], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -211,3 +221,6 @@ def test_a_shape_the_model_cannot_take_is_one_message_in_a_real_process(project)
         result.stderr
     assert "models/mlp.py:15: h = torch.relu(self.inp(x))" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) < 10, result.stderr
+    assert tree(repo) == before, "a failed build must not touch the repository"
+    staging = staging_area_path(repo, folder / "cache")
+    assert tree(staging) == {}, f"the failed build left staging files: {sorted(tree(staging))}"

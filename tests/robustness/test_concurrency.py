@@ -1,7 +1,8 @@
 """Two builds into one repository, and serve reading while a build publishes.
 
 A second build waits for the first one's lock (announcing it), or gives up after --lock-timeout
-with a message; it never interleaves with the first. `serve` snapshots each model from one open
+with a message; it never interleaves with the first. The first build holds the lock until the test
+releases it (a file), so no timing of the machine decides the order. `serve` snapshots each model from one open
 directory, so a model published while it is being read is served wholly old or wholly new.
 """
 
@@ -31,14 +32,34 @@ def project(tmp_path):
     return folder
 
 
-SLOW_SOURCE = """
+HELD_SOURCE = """
 import time
+from pathlib import Path
+
 from models.mlp import build as mlp
 
+HERE = Path(__file__).parent
+
+
 def build(**args):
-    time.sleep(6)  # the first build holds the lock for a while, whatever the machine's speed
+    # Under the repository lock: say so, then hold it until the test releases this build.
+    (HERE / "holding").write_text("")
+    deadline = time.monotonic() + 300
+    while not (HERE / "release").exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test never released the first build (no 'release' file within 300 s)")
+        time.sleep(0.02)
     return mlp(**args)
 """
+
+
+def wait_for_file(path, build: Build, timeout: float = 120) -> None:
+    """Wait until ``path`` exists; fail if ``build`` ends first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert build.process.poll() is None, f"the build ended before {path.name!r} appeared:\n{build.stderr_text}"
+        assert time.monotonic() < deadline, f"{path.name!r} did not appear within {timeout} s:\n{build.stderr_text}"
+        time.sleep(0.02)
 
 
 def test_second_build_waits_for_the_first_and_a_third_gives_up(project, tmp_path):
@@ -47,11 +68,11 @@ def test_second_build_waits_for_the_first_and_a_third_gives_up(project, tmp_path
     shutil.copytree(project, second_folder)
     write_spec(second_folder, 2)
     write_spec(project, 1)
-    (project / "slow.py").write_text(SLOW_SOURCE)
+    (project / "held.py").write_text(HELD_SOURCE)
     spec = project / "models.yaml"
-    spec.write_text(spec.read_text().replace("source: models.mlp:build", "source: slow:build", 1))
+    spec.write_text(spec.read_text().replace("source: models.mlp:build", "source: held:build", 1))
     first = Build(project, repo, cache)
-    assert first.wait_for("capture"), "the first build holds the lock once it captures"
+    wait_for_file(project / "holding", first)  # the first build holds the lock until released below
     second = Build(second_folder, repo, cache)
     impatient = Build(second_folder, repo, cache, "--lock-timeout", "0.5")
 
@@ -60,6 +81,9 @@ def test_second_build_waits_for_the_first_and_a_third_gives_up(project, tmp_path
     assert any(e["stage"] == "lock" and "waiting for another build" in e["detail"] for e in events), events
     assert "is locked by another trtrepo build; waited 0.5 s" in impatient.stderr_text
     assert first.process.poll() is None, "the impatient build gave up while the first one still ran"
+    assert second.wait_for("lock"), f"the second build ended without waiting for the lock:\n{second.stderr_text}"
+    assert first.process.poll() is None, "the first build ended before it was released"
+    (project / "release").write_text("")
 
     first_code, first_events = first.finish()
     second_code, second_events = second.finish()
@@ -122,18 +146,28 @@ def test_serve_snapshots_one_version_while_a_build_publishes(two_versions, tmp_p
     stop = threading.Event()
     published = [0]
 
+    failure: list[BaseException] = []
+
     def publish_in_a_loop():
-        with staging_area(repo, cache) as area:
-            while not stop.is_set():
-                publish(repo, two_versions[published[0] % 2], staging=area)
-                published[0] += 1
+        try:
+            with staging_area(repo, cache) as area:
+                while not stop.is_set():
+                    publish(repo, two_versions[published[0] % 2], staging=area)
+                    published[0] += 1
+        except BaseException as exc:  # shown by the reader's assertion
+            failure.append(exc)
+            raise
 
     publisher = threading.Thread(target=publish_in_a_loop)
     publisher.start()
     seen = set()
     try:
-        deadline = time.monotonic() + 4
-        while time.monotonic() < deadline or len(seen) < 2:
+        # Read for at least 4 s and until both versions were seen; at most 120 s.
+        started = time.monotonic()
+        while time.monotonic() < started + 4 or len(seen) < 2:
+            assert publisher.is_alive(), f"the publisher stopped after {published[0]} publishes: {failure}"
+            assert time.monotonic() < started + 120, \
+                f"serve saw only versions {seen} in 120 s while {published[0]} publishes ran"
             seen.add(assert_consistent(snapshot_model(repo / "mlp", tmp_path / "snapshot"), two_versions))
         for _ in range(3):  # the whole derived repository too: its config names the snapshot it serves
             derive_repository(repo, tmp_path / "derived", "reference")
@@ -142,5 +176,7 @@ def test_serve_snapshots_one_version_while_a_build_publishes(two_versions, tmp_p
             assert_consistent(tmp_path / "derived" / "mlp" / SNAPSHOT_DIR, two_versions)
     finally:
         stop.set()
-        publisher.join()
+        publisher.join(60)
+    assert not publisher.is_alive(), "the publisher did not stop within 60 s of being told to"
+    assert not failure, failure
     assert seen == {1, 2} and published[0] > 20, (seen, published)

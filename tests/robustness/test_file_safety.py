@@ -301,3 +301,16 @@ def test_readme_says_a_source_runs_code():
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Safety"):]
     assert "executes" in section and "source:" in section and "Only build models.yaml files you trust" in readme
+
+
+# ---- the tests' own "nothing was written" helper -------------------------------------------------
+def test_tree_sees_files_empty_folders_and_links(tmp_path):
+    (tmp_path / "m" / "1").mkdir(parents=True)
+    (tmp_path / "m" / "config.pbtxt").write_text("x")
+    before = tree(tmp_path)
+    assert before == {"m/1/": b"", "m/config.pbtxt": b"x"}
+    (tmp_path / "m" / "1" / ".trtrepo-staging-m-0").mkdir()
+    assert tree(tmp_path) == {"m/1/.trtrepo-staging-m-0/": b"", "m/config.pbtxt": b"x"} != before
+    (tmp_path / "m" / "link").symlink_to(tmp_path / "m" / "1")
+    assert tree(tmp_path)["m/link ->"] == os.fsencode(tmp_path / "m" / "1")
+    assert "m/link/.trtrepo-staging-m-0/" not in tree(tmp_path), "links are not followed"

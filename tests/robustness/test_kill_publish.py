@@ -5,9 +5,11 @@ process and SIGKILLs it: half the rounds at a random moment of the whole build, 
 moment of the publish step (just after the build announces it writes the first model), a quarter
 the moment the first model's new version appears (the second may be mid-publish). After every
 kill each model must be at its old complete version or its new complete version: its config parses
-with Triton's ModelConfig schema, its plan and program match the hashes of its build record, and the
-record's weights are the old or the new ones. A final normal build must succeed and clear the
-staging leftovers of the killed ones.
+with Triton's ModelConfig schema, its plan and program match the hashes of its build record, the
+record's weights are the old or the new ones, and its folder holds exactly those files. The events
+the killed build printed tell where the kill landed; at least MIN_INSIDE_PUBLISH kills must have
+landed inside the publish step. A final normal build must succeed and clear the staging leftovers
+of the killed ones.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import random
 import shutil
 import signal
@@ -25,11 +26,12 @@ import threading
 import time
 from pathlib import Path
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, tree
 from trtrepo.fsutil import STAGING_PREFIX, staging_area_path
-from trtrepo.repository import PLAN_FILE, PROGRAM_FILE, read_config, read_record
+from trtrepo.repository import CONFIG_FILE, PLAN_FILE, PROGRAM_FILE, RECORD_FILE, read_config, read_record
 
 KILLS = 20
+MIN_INSIDE_PUBLISH = 5  # kills that must land inside the publish step
 SEED = 7
 SPEC = """
 defaults:
@@ -51,7 +53,7 @@ MODELS = ("mlp", "tiny")
 
 
 class Build:
-    """`trtrepo build --json` in a child process; its progress events arrive on a queue."""
+    """`trtrepo build --json` in a child process; its progress events are collected as they arrive."""
 
     def __init__(self, folder: Path, repo: Path, cache: Path, *options: str):
         command = [sys.executable, "-m", "trtrepo", "build", str(folder / "models.yaml"), "--repo", str(repo),
@@ -59,34 +61,49 @@ class Build:
         self.started = time.monotonic()
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                         cwd=folder, start_new_session=True)
-        self.events: queue.Queue[dict] = queue.Queue()
+        self.events: list[dict] = []  # every event so far, in order
         self.lines: list[str] = []
+        self.ended = False  # stderr reached its end: no more events will come
+        self.seen = 0  # events already looked at by wait_for
+        self.changed = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line)
-            if line.startswith("{"):
-                now = time.monotonic()
-                self.events.put({**json.loads(line), "at": now - self.started, "clock": now})
+        try:
+            for line in self.process.stderr:
+                with self.changed:
+                    self.lines.append(line)
+                    if line.startswith("{") and line.endswith("\n"):  # a killed build may leave half a line
+                        now = time.monotonic()
+                        self.events.append({**json.loads(line), "at": now - self.started, "clock": now})
+                    self.changed.notify_all()
+        finally:
+            with self.changed:
+                self.ended = True
+                self.changed.notify_all()
 
     @property
     def stderr_text(self) -> str:
         return "".join(self.lines)
 
     def wait_for(self, stage: str, timeout: float = 120) -> bool:
-        """Block until an event of ``stage`` arrives; False if the build ended first."""
+        """Block until a new event of ``stage`` arrives; False if the build ended first."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if self.events.get(timeout=0.05)["stage"] == stage:
-                    return True
-            except queue.Empty:
-                if self.process.poll() is not None:
+        with self.changed:
+            while True:
+                for index in range(self.seen, len(self.events)):
+                    if self.events[index]["stage"] == stage:
+                        self.seen = index + 1
+                        return True
+                self.seen = len(self.events)
+                if self.ended:
                     return False
-        raise AssertionError(f"no {stage!r} event within {timeout} s")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {stage!r} event within {timeout} s; events so far: {self.events}")
+                self.changed.wait(left)
 
     def kill(self) -> bool:
         """SIGKILL the build's process group; True if it was still running."""
@@ -96,13 +113,16 @@ class Build:
         self.process.wait(60)
         return running
 
-    def finish(self) -> tuple[int, list[dict]]:
-        code = self.process.wait(300)
-        self.reader.join(10)
-        events = []
-        while not self.events.empty():
-            events.append(self.events.get())
-        return code, events
+    def finish(self, timeout: float = 300) -> tuple[int, list[dict]]:
+        """Wait for the build to end; its exit code and every event it printed."""
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the build did not end within {timeout} s; events so far: {self.events}") from None
+        self.reader.join(30)
+        assert not self.reader.is_alive(), "the build ended but its stderr stayed open for 30 s"
+        return code, list(self.events)
 
 
 def check_repository(repo: Path, allowed_seeds: dict[str, set[int]]) -> dict[str, int]:
@@ -113,6 +133,9 @@ def check_repository(repo: Path, allowed_seeds: dict[str, set[int]]) -> dict[str
         model_dir = repo / name
         config = read_config(model_dir)  # Triton's ModelConfig schema
         record = read_record(model_dir)
+        files = sorted(tree(model_dir))
+        expected = sorted([CONFIG_FILE, RECORD_FILE, PROGRAM_FILE, f"{record['version']}/{PLAN_FILE}"])
+        assert files == expected, f"{name}: stray or missing files: {files}, expected {expected}"
         assert config.name == record["model"] == name
         plan = (model_dir / str(record["version"]) / PLAN_FILE).read_bytes()
         assert hashlib.sha256(plan).hexdigest() == record["plan_sha256"], f"{name}: plan does not match its record"
@@ -140,6 +163,19 @@ def write_spec(folder: Path, seed: int) -> None:
     (folder / "models.yaml").write_text(SPEC.format(seed=seed))
 
 
+def publish_phase(events: list[dict]) -> str:
+    """Where a killed build was, by what it printed: ``before``, ``inside`` or ``after`` its publish step.
+
+    The publish step runs from the first model's ``write`` to the last model's ``done``. Every event
+    is flushed as it happens, and the pipe keeps what the build wrote before it died, so the events
+    read to the end are exactly those emitted before the kill.
+    """
+    stages = [(e["model"], e["stage"]) for e in events]
+    if not any(stage == "write" for _, stage in stages):
+        return "before"
+    return "after" if (MODELS[-1], "done") in stages else "inside"
+
+
 def test_builds_killed_at_random_moments_leave_complete_models(tmp_path):
     folder = tmp_path / "project"
     shutil.copytree(EXAMPLES, folder, ignore=shutil.ignore_patterns("__pycache__"))
@@ -157,28 +193,39 @@ def test_builds_killed_at_random_moments_leave_complete_models(tmp_path):
 
     kills, outcomes = 0, []
     for round_ in range(1, 3 * KILLS):
-        if kills >= KILLS:
+        if kills >= KILLS and sum(o[2] == "inside" for o in outcomes) >= MIN_INSIDE_PUBLISH:
             break
         write_spec(folder, round_)
         build = Build(folder, repo, cache)
         if round_ % 2:  # anywhere in the build, from interpreter start to the last rename
             time.sleep(rng.uniform(0, whole_build * 1.1))
-            where = "anywhere"
+            aim = "anywhere"
         elif round_ % 4:  # inside the publish step
             build.wait_for("write")
             time.sleep(rng.uniform(0, publish_window))
-            where = "publishing"
+            aim = "publishing"
         else:  # the moment the first model is published, while the second one may still be going
             wait_until_published(repo / MODELS[0], round_)
-            where = "publishing"
+            aim = "publishing"
         killed = build.kill()
         kills += killed
+        _, printed = build.finish()  # the build is dead: every event it printed before the kill
         allowed = {name: {current[name], round_} for name in MODELS}
         current = check_repository(repo, allowed)
-        outcomes.append((where, killed, tuple(current[name] == round_ for name in MODELS)))
+        new = tuple(current[name] == round_ for name in MODELS)
+        outcomes.append((aim, killed, publish_phase(printed) if killed else "finished", new))
     assert kills >= KILLS, outcomes
     # Some kills landed inside the publish step, or after it: a model was left at its new version.
-    assert any(where == "publishing" and any(new) for where, _, new in outcomes), outcomes
+    assert any(aim == "publishing" and any(new) for aim, _, _, new in outcomes), outcomes
+    # Kills proven to have landed inside the publish step: the build had announced a model's write
+    # and had not yet announced the last model done. Half the rounds aim there; the rounds go on
+    # (up to 3 * KILLS) until at least MIN_INSIDE_PUBLISH of them did.
+    inside = [o for o in outcomes if o[2] == "inside"]
+    mixed = [o for o in inside if len(set(o[3])) == 2]  # one model new, the other still old
+    print(f"{len(inside)} of {kills} kills landed inside publish ({len(mixed)} between the two models' publishes); "
+          f"outcomes (aim, killed, phase, models new): {outcomes}")
+    assert len(inside) >= MIN_INSIDE_PUBLISH, \
+        f"only {len(inside)} of {kills} kills landed inside publish, fewer than {MIN_INSIDE_PUBLISH}: {outcomes}"
 
     area = staging_area_path(repo, cache)
     stale = area / f"{STAGING_PREFIX}mlp-deadbeef"

@@ -109,6 +109,17 @@ def run_verify(cli, spec: Path, url: str, tmp_path: Path, *options: str) -> tupl
     return result, json.loads(report.read_text()), junit.read_text()
 
 
+def wait_for_inferences(control, model: str, count: int, deadline: float,
+                        unless: threading.Event | None = None) -> bool:
+    """True once ``model`` has run ``count`` inferences; False at ``deadline`` or once ``unless`` is set."""
+    while time.monotonic() < deadline and not (unless is not None and unless.is_set()):
+        stats = control.get_inference_statistics(model)["model_stats"]
+        if stats and stats[0]["inference_count"] >= count:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def by_model(data: dict) -> dict[str, list[dict]]:
     cases: dict[str, list[dict]] = {}
     for case in data["cases"]:
@@ -137,23 +148,23 @@ def test_a_slow_model_times_out_and_the_others_still_run(cli, server, tmp_path, 
 def test_a_model_unloaded_mid_run_is_reported(cli, server, tmp_path):
     spec = models_yaml(tmp_path / "spec", ["first", "victim", "last"])
 
+    unloaded = threading.Event()
+
     def unload_after_first_request():
         control = httpclient.InferenceServerClient(server.url_http)  # gevent-based: one per thread
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            stats = control.get_inference_statistics("victim")["model_stats"]
-            if stats and stats[0]["inference_count"] >= 1:
-                control.unload_model("victim")
-                return
-            time.sleep(0.02)
+        if wait_for_inferences(control, "victim", 1, deadline=time.monotonic() + 60):
+            control.unload_model("victim")
+            unloaded.set()
 
-    unloader = threading.Thread(target=unload_after_first_request)
+    unloader = threading.Thread(target=unload_after_first_request, daemon=True)
     unloader.start()
     try:
         result, data, _ = run_verify(cli, spec, server.url_http, tmp_path, "--samples", "6")
     finally:
-        unloader.join()
+        unloader.join(90)
         httpclient.InferenceServerClient(server.url_http).load_model("victim")
+    assert not unloader.is_alive(), "the unloading thread did not end within 90 s"
+    assert unloaded.is_set(), f"'victim' was never unloaded: no inference on it within 60 s\n{result.output}"
     assert result.exit_code == 2, result.output
     cases = by_model(data)
     victim = cases["victim"]
@@ -187,16 +198,15 @@ def test_a_server_killed_mid_run_is_reported(cli, tmp_path):
 def test_a_server_that_hangs_mid_run_is_reported(tmp_path, protocol):
     """SIGSTOP: the server still accepts connections but never answers; every call must time out."""
     server = start(tmp_path / "server", {"first": "0.3", "last": "0"})
-    hung = threading.Event()
+    hung, verify_ended = threading.Event(), threading.Event()
 
     def hang_after_first_request():
         control = httpclient.InferenceServerClient(server.url_http)
-        while control.get_inference_statistics("first")["model_stats"][0]["inference_count"] < 1:
-            time.sleep(0.02)
-        os.kill(server.pid, signal.SIGSTOP)
-        hung.set()
+        if wait_for_inferences(control, "first", 1, deadline=time.monotonic() + 60, unless=verify_ended):
+            os.kill(server.pid, signal.SIGSTOP)
+            hung.set()
 
-    hanger = threading.Thread(target=hang_after_first_request)
+    hanger = threading.Thread(target=hang_after_first_request, daemon=True)
     hanger.start()
     try:
         spec = models_yaml(tmp_path / "spec", ["first", "last"])
@@ -208,10 +218,13 @@ def test_a_server_that_hangs_mid_run_is_reported(tmp_path, protocol):
                                 capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
         elapsed = time.monotonic() - started
     finally:
-        hanger.join()
+        verify_ended.set()
+        hanger.join(90)
         os.kill(server.pid, signal.SIGCONT)
         server.stop()
-    assert hung.is_set() and result.returncode == 2, result.stderr
+    assert not hanger.is_alive(), "the hanging thread did not end within 90 s"
+    assert hung.is_set(), f"the server was never stopped: no inference on 'first' within 60 s\n{result.stderr}"
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert elapsed < 30, f"every call is bounded by --timeout ({elapsed:.1f} s)"
     cases = by_model(json.loads((tmp_path / "r.json").read_text()))
