@@ -201,10 +201,12 @@ def assert_converted_by(converted: Converted, op: str) -> None:
 def _prove(converted: Converted, op: str) -> None:
     """For each node of the lowered graph whose target is ``op``, in this order (each failure says which):
 
-    it was not folded into a constant (the converter runs only on nodes that are not); it produced
-    network layers (every layer is named after its FX node and recorded in ``result.origins``) that
-    ``origins`` attributes to ``op``; one of those layers feeds a network output (walking the
-    network from its outputs back through layer inputs); and the converter counted a run per node.
+    it was not folded into a constant (the converter runs only on nodes that are not); the
+    interpreter recorded ``op``'s converter as the one that converted it; the layers it made
+    (every layer is named after its FX node and recorded in ``result.origins``) are attributed to
+    ``op``, and one of them feeds a network output (walking the network from its outputs back
+    through layer inputs) — a converter may also make no layer at all, when the op is the identity
+    for this case (``x ** 1``, ``squeeze`` of a dim that is not 1) and it hands its input on.
     """
     graph = converted.program.graph_module.graph
     nodes = [n for n in graph.nodes if n.op == "call_function" and target_name(n.target) == op]
@@ -217,11 +219,13 @@ def _prove(converted: Converted, op: str) -> None:
     for node in nodes:
         assert not is_folded(node), f"{op}: node {node.name!r} was folded into a constant by lowering: " \
                                     "no converter ran for it (feed it from a model input)"
+        converted_by = converted.result.converted_nodes.get(node.name)
+        assert converted_by == op, f"{op}: node {node.name!r} was converted by {converted_by or 'no converter'}"
         maker = node.args[0] if op in SELECTORS else node
         what = f"node {node.name!r}" + (f" selects from {maker.name!r}, which" if maker is not node else "")
         made = layers.get(maker.name, [])
-        assert made, f"{op}: {what} produced no network layer (no tensor of result.origins comes from it): " \
-                     "its converter passed an existing tensor through, or never ran"
+        if not made:
+            continue  # the identity for this case: the converter handed its input on
         if maker is node:
             wrong = {o.op for o in origins.values() if o.node == node.name} - {op}
             assert not wrong, f"{op}: node {node.name!r}'s layers are recorded as made by {sorted(wrong)}"

@@ -53,11 +53,23 @@ def test_a_node_folded_into_a_constant_fails():
         assert_converts(Biased(), [torch.randn(3)], expect="aten.relu.default", build_engine=False)
 
 
-def test_a_converter_that_makes_no_layer_fails(relu_entry):
-    relu_entry(lambda real: lambda ctx, target, args, kwargs, name: args[0])  # passes its input through
-    with pytest.raises(AssertionError, match=r"^aten.relu.default: node 'relu' produced no network layer"):
-        assert_converts(Fn(lambda x: torch.relu(x) * 2), [torch.randn(2, 3)], expect="aten.relu.default",
-                        build_engine=False)
+def test_a_converter_that_makes_no_layer_is_judged_on_the_numbers(relu_entry):
+    # Handing the input on is right for an identity case (x ** 1); for relu it is wrong, and says so.
+    relu_entry(lambda real: lambda ctx, target, args, kwargs, name: args[0])
+    x = torch.tensor([[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
+    with pytest.raises(AssertionError, match=r"^out0: Tensor-likes are not close!"):
+        assert_converts(Fn(lambda x: torch.relu(x) * 2), [x], expect="aten.relu.default", build_engine=False)
+
+
+def test_a_node_another_converter_converted_fails():
+    from tests.convert.harness import assert_converted_by
+
+    converted = assert_converts(Fn(lambda x: torch.relu(x) * 2), [torch.randn(2, 3)], expect="aten.relu.default",
+                                build_engine=False)
+    converted.result.converted_nodes["relu"] = "aten.hardtanh.default"  # as if another converter had run
+    with pytest.raises(AssertionError, match=r"^aten.relu.default: node 'relu' was converted by "
+                                             r"aten.hardtanh.default"):
+        assert_converted_by(converted, "aten.relu.default")
 
 
 def test_a_converter_whose_layers_reach_no_output_fails(relu_entry):

@@ -46,6 +46,7 @@ class ConversionResult:
     output_names: list[str]
     origins: dict[str, NodeOrigin] = field(default_factory=dict)  # tensor name -> FX node
     converters_used: dict[str, int] = field(default_factory=dict)  # op -> count
+    converted_nodes: dict[str, str] = field(default_factory=dict)  # FX node -> the op whose converter ran
     context: ConversionContext | None = None  # keeps weight arrays alive until the build
 
 
@@ -135,6 +136,7 @@ class TRTInterpreter(torch.fx.Interpreter):
         assert entry is not None, "find_unsupported guarantees a converter"
         op = target_name(target)
         self.result.converters_used[op] = self.result.converters_used.get(op, 0) + 1
+        self.result.converted_nodes[self.ctx.node_label] = op
         settings = self.ctx.settings
         dtype = compute_dtype(op, self.ctx.node_label, settings.precision, settings.op_precision,
                               settings.node_precision)

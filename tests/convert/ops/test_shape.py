@@ -146,7 +146,8 @@ def test_expand_new_leading_dims_dynamic():
 
 def test_sym_size_and_getitem():
     x = torch.randn(2, 6)
-    converted = assert_converts(Fn(lambda x: x.split(2, 1)[1].reshape(x.shape[0], 1, 2)), [x],
+    # The size is used in the result (a reshape may not need it: the view converter infers sizes).
+    converted = assert_converts(Fn(lambda x: x.split(2, 1)[1].reshape(x.shape[0], 1, 2) * x.shape[0]), [x],
                                 expect=["aten.sym_size.int", "operator.getitem"], dynamic=BATCH)
     assert converted.result.converters_used["operator.getitem"] >= 1
 
