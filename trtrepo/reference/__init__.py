@@ -6,5 +6,6 @@ can serve as the numerical oracle for the converters. See ``dtypes`` for the pre
 """
 
 from trtrepo.reference.interpreter import ReferenceResult, execute_network
+from trtrepo.reference.layer import UnsupportedLayerError
 
-__all__ = ["ReferenceResult", "execute_network"]
+__all__ = ["ReferenceResult", "UnsupportedLayerError", "execute_network"]

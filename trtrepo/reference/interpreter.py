@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,9 +11,9 @@ import torch
 from trtrepo.errors import ReferenceExecutionError
 from trtrepo.reference import ops  # noqa: F401  (registers every layer family)
 from trtrepo.reference.dtypes import to_torch, trt_dtype_name
-from trtrepo.reference.layer import LayerContext, describe
-from trtrepo.reference.registry import HANDLERS, UNSUPPORTED
-from trtrepo.trt_flavour import trt
+from trtrepo.reference.execution import run_region
+from trtrepo.reference.layer import shape_fits
+from trtrepo.reference.structure import plan
 
 
 @dataclass(frozen=True)
@@ -35,13 +34,16 @@ def execute_network(
 ) -> ReferenceResult:
     """Run ``network`` on concrete ``inputs`` and return its outputs (and optionally every tensor).
 
-    Raises ``ReferenceExecutionError`` for a missing, extra or mistyped input, for a layer or attribute the
-    interpreter does not implement, for a failed assertion layer, and when a computed tensor's type
-    or shape disagrees with what the network declares.
+    Loops and conditionals run as TensorRT defines them (``control``); with ``keep_intermediates`` a
+    tensor inside a loop body holds its value from the last iteration that computed it.
+
+    Raises ``ReferenceExecutionError`` for a missing, extra or mistyped input, for a failed assertion
+    layer, and when a computed tensor's type or shape disagrees with what the network declares; its
+    subclass ``UnsupportedLayerError`` for a layer or attribute the interpreter does not implement.
     """
     values = _bind_inputs(network, inputs)
-    for index in _execution_order(network):
-        _run_layer(network, index, values)
+    region = plan(network)
+    run_region(network, region, values)
     outputs: dict[str, torch.Tensor] = {}
     for i in range(network.num_outputs):
         name = network.get_output(i).name
@@ -76,112 +78,9 @@ def _check_input(tensor: Any, value: Any) -> None:
         raise ReferenceExecutionError(f"input {name!r} has type {trt_dtype_name(tensor.dtype)}, which is unsupported")
     if value.dtype != dtype:
         raise ReferenceExecutionError(f"input {name!r} must have dtype {dtype}, got {value.dtype}")
-    if not _shape_fits(list(tensor.shape), list(value.shape)):
+    if not shape_fits(list(tensor.shape), list(value.shape)):
         raise ReferenceExecutionError(
             f"input {name!r} has shape {list(value.shape)}, incompatible with declared {list(tensor.shape)}"
         )
 
 
-def _shape_fits(declared: list[int], actual: list[int]) -> bool:
-    if len(declared) != len(actual):
-        return False
-    return all(d == -1 or d == a for d, a in zip(declared, actual, strict=True))
-
-
-def _layer_type_name(layer: Any) -> str:
-    # Read through ILayer's own property: on a downcast IPoolingLayer/IActivationLayer wrapper,
-    # ``layer.type`` is the pooling/activation kind instead.
-    return str(trt().ILayer.type.fget(layer).name)
-
-
-def _execution_order(network: Any) -> list[int]:
-    """Layer indices in a dependency order (TensorRT keeps creation order, and set_input may
-    point a layer at the output of a later one); among ready layers the lowest index runs first."""
-    producer: dict[str, int] = {}
-    count = network.num_layers
-    for i in range(count):
-        layer = network.get_layer(i)
-        for j in range(layer.num_outputs):
-            producer[layer.get_output(j).name] = i
-    known = {network.get_input(i).name for i in range(network.num_inputs)}
-    deps: list[set[int]] = []
-    for i in range(count):
-        layer = network.get_layer(i)
-        needs = set()
-        for k in range(layer.num_inputs):
-            tensor = layer.get_input(k)
-            if tensor is None:
-                continue
-            if tensor.name in producer:
-                needs.add(producer[tensor.name])
-            elif tensor.name not in known:
-                raise ReferenceExecutionError(
-                    f"layer {layer.name!r} (#{i}) reads tensor {tensor.name!r}, which no layer produces"
-                )
-        deps.append(needs)
-    return _kahn(deps)
-
-
-def _kahn(deps: list[set[int]]) -> list[int]:
-    users: list[list[int]] = [[] for _ in deps]
-    pending = [len(d) for d in deps]
-    for i, needs in enumerate(deps):
-        for j in needs:
-            users[j].append(i)
-    ready = [i for i, n in enumerate(pending) if n == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for user in users[i]:
-            pending[user] -= 1
-            if pending[user] == 0:
-                heapq.heappush(ready, user)
-    if len(order) != len(deps):
-        stuck = sorted(set(range(len(deps))) - set(order))
-        raise ReferenceExecutionError(f"the network has a cycle through layers {stuck}")
-    return order
-
-
-def _run_layer(network: Any, index: int, values: dict[str, torch.Tensor]) -> None:
-    layer = network.get_layer(index)
-    type_name = _layer_type_name(layer)
-    entry = HANDLERS.get(type_name)
-    if entry is None:
-        reason = UNSUPPORTED.get(type_name, "this layer type is not implemented")
-        raise ReferenceExecutionError(f"layer {layer.name!r} (#{index}, {type_name}): {reason}")
-    # Downcast to read the layer's attributes. pybind11 hands every caller the same wrapper object
-    # for a layer, so the caller's own wrapper gets its class back afterwards.
-    original_class = layer.__class__
-    layer.__class__ = getattr(trt(), entry.layer_class)
-    try:
-        ctx = LayerContext(layer=layer, index=index, type_name=type_name, values=values)
-        try:
-            results = list(entry.run(ctx))
-        except ReferenceExecutionError:
-            raise
-        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
-            raise ctx.fail(f"execution failed: {exc}") from exc
-        if len(results) != layer.num_outputs:
-            raise ctx.fail(f"handler produced {len(results)} outputs, the layer has {layer.num_outputs}")
-        for j, value in enumerate(results):
-            _store_output(ctx, j, value)
-    finally:
-        layer.__class__ = original_class
-
-
-def _store_output(ctx: LayerContext, j: int, value: torch.Tensor) -> None:
-    tensor = ctx.layer.get_output(j)
-    dtype = ctx.output_dtype(j)
-    if value.dtype != dtype:
-        raise ctx.fail(f"output {j} ({tensor.name!r}) computed as {describe(value)} but the network declares {dtype}")
-    try:
-        declared = list(tensor.shape)
-    except RuntimeError as exc:  # TensorRT could not infer it: the layer is invalid as configured
-        raise ctx.fail(f"TensorRT cannot infer the shape of output {j} ({tensor.name!r}): {exc}") from exc
-    if not _shape_fits(declared, list(value.shape)):
-        raise ctx.fail(
-            f"output {j} ({tensor.name!r}) computed with shape {list(value.shape)}, but the network declares {declared}"
-        )
-    ctx.values[tensor.name] = value

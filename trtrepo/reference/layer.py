@@ -1,7 +1,9 @@
-"""What a layer handler sees: the downcast layer, its input values, and one way to fail."""
+"""What a layer handler sees: the downcast layer, its input values, and the ways to fail."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +11,19 @@ import torch
 
 from trtrepo.errors import ReferenceExecutionError
 from trtrepo.reference.dtypes import INTEGER, to_torch, trt_dtype_name
+from trtrepo.trt_flavour import trt
+
+
+class UnsupportedLayerError(ReferenceExecutionError):
+    """A layer (or an attribute of one) the interpreter refuses by design, not a failure of the network.
+
+    ``type_name`` is the layer's ``LayerType`` member name. Callers that survey many networks (the
+    ONNX conformance suite) count these apart from wrong answers and from networks that cannot run.
+    """
+
+    def __init__(self, message: str, type_name: str):
+        super().__init__(message)
+        self.type_name = type_name
 
 
 @dataclass
@@ -33,6 +48,32 @@ class LayerContext:
     def fail(self, what: str) -> ReferenceExecutionError:
         """An error naming this layer; the caller raises it."""
         return ReferenceExecutionError(f"{self.label}: {what}")
+
+    def unsupported(self, what: str) -> UnsupportedLayerError:
+        """A refusal naming this layer: something the interpreter does not implement; the caller raises it."""
+        return UnsupportedLayerError(f"{self.label}: {what}", self.type_name)
+
+    def value_of(self, tensor: Any, what: str) -> torch.Tensor:
+        """The value of a tensor this layer reads other than through its inputs (an attention's mask, ...)."""
+        if tensor.name not in self.values:
+            raise self.fail(f"{what} {tensor.name!r} was never computed")
+        return self.values[tensor.name]
+
+    def store(self, index: int, value: torch.Tensor) -> None:
+        """Record output ``index`` after checking its type and shape against what the network declares."""
+        tensor = self.layer.get_output(index)
+        dtype = self.output_dtype(index)
+        if value.dtype != dtype:
+            raise self.fail(f"output {index} ({tensor.name!r}) computed as {describe(value)} "
+                            f"but the network declares {dtype}")
+        try:
+            declared = list(tensor.shape)
+        except RuntimeError as exc:  # TensorRT could not infer it: the layer is invalid as configured
+            raise self.fail(f"TensorRT cannot infer the shape of output {index} ({tensor.name!r}): {exc}") from exc
+        if not shape_fits(declared, list(value.shape)):
+            raise self.fail(f"output {index} ({tensor.name!r}) computed with shape {list(value.shape)}, "
+                            f"but the network declares {declared}")
+        self.values[tensor.name] = value
 
     def has_input(self, index: int) -> bool:
         """Whether optional input ``index`` is present (set and non-null)."""
@@ -81,6 +122,34 @@ class LayerContext:
         if mask >> rank:
             raise self.fail(f"{what} bitmask {mask:#b} names dimensions beyond rank {rank}")
         return [i for i in range(rank) if mask >> i & 1]
+
+
+def layer_type_name(layer: Any) -> str:
+    """The ``LayerType`` member name of a layer, read through ILayer's own property: on a downcast
+    IPoolingLayer/IActivationLayer wrapper, ``layer.type`` is the pooling/activation kind instead."""
+    return str(trt().ILayer.type.fget(layer).name)
+
+
+@contextmanager
+def downcast(layer: Any, layer_class: str) -> Iterator[Any]:
+    """The layer as its ``I...Layer`` class while the block runs, so its attributes can be read.
+
+    pybind11 hands every caller the same wrapper object for a layer, so the caller's own wrapper gets
+    its class back afterwards.
+    """
+    original_class = layer.__class__
+    layer.__class__ = getattr(trt(), layer_class)
+    try:
+        yield layer
+    finally:
+        layer.__class__ = original_class
+
+
+def shape_fits(declared: list[int], actual: list[int]) -> bool:
+    """Whether concrete dimensions match declared ones, where -1 matches anything."""
+    if len(declared) != len(actual):
+        return False
+    return all(d == -1 or d == a for d, a in zip(declared, actual, strict=True))
 
 
 def dims(value: Any) -> list[int] | None:

@@ -27,18 +27,12 @@ class LayerEntry:
 
 HANDLERS: dict[str, LayerEntry] = {}
 
-# Layer types that are deliberately not executed, with the reason given to the user.
+# Layer types that are deliberately not executed, with the reason given to the user. Loop and
+# conditional boundary layers have no handler either: ``control`` executes each construct whole.
 UNSUPPORTED: dict[str, str] = {
     "PLUGIN": "plugins are not executed by the reference interpreter",
     "PLUGIN_V2": "plugins are not executed by the reference interpreter",
     "PLUGIN_V3": "plugins are not executed by the reference interpreter",
-    "TRIP_LIMIT": "loops are not supported",
-    "RECURRENCE": "loops are not supported",
-    "ITERATOR": "loops are not supported",
-    "LOOP_OUTPUT": "loops are not supported",
-    "CONDITION": "conditionals are not supported",
-    "CONDITIONAL_INPUT": "conditionals are not supported",
-    "CONDITIONAL_OUTPUT": "conditionals are not supported",
     "QUANTIZE": "quantization is not supported",
     "DEQUANTIZE": "quantization is not supported",
     "DYNAMIC_QUANTIZE": "quantization is not supported",

@@ -52,7 +52,7 @@ def activation(ctx: LayerContext) -> list[torch.Tensor]:
     kind = ctx.layer.type.name  # on IActivationLayer, ``type`` is the ActivationType
     formula = FORMULAS.get(kind)
     if formula is None:
-        raise ctx.fail(f"activation type {kind} is not implemented")
+        raise ctx.unsupported(f"activation type {kind} is not implemented")
     x = ctx.input(0)
     if x.dtype in INTEGER:
         if kind != "RELU":

@@ -106,7 +106,7 @@ def _trim(
             post.append(total - half if mode == "SAME_UPPER" else half)
         return pre, post
     if mode not in ("EXPLICIT_ROUND_DOWN", "EXPLICIT_ROUND_UP"):
-        raise ctx.fail(f"padding mode {mode} is not implemented")
+        raise ctx.unsupported(f"padding mode {mode} is not implemented")
     pre = dims(ctx.layer.pre_padding) or [0] * len(lengths)
     post = dims(ctx.layer.post_padding) or [0] * len(lengths)
     if any(p < 0 for p in pre + post):

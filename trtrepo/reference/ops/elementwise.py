@@ -82,7 +82,7 @@ def _float_op(ctx: LayerContext, op: str, a: torch.Tensor, b: torch.Tensor) -> t
         return torch.floor(a / b)
     if op == "POW":
         return torch.pow(a, b)
-    raise ctx.fail(f"elementwise operation {op} is not implemented")
+    raise ctx.unsupported(f"elementwise operation {op} is not implemented")
 
 
 def _int_op(ctx: LayerContext, op: str, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -98,7 +98,7 @@ def _int_op(ctx: LayerContext, op: str, a: torch.Tensor, b: torch.Tensor) -> tor
         if bool((b < 0).any()):
             raise ctx.fail("integer POW with a negative exponent is not supported")
         return torch.pow(a, b)
-    raise ctx.fail(f"elementwise operation {op} is not implemented")
+    raise ctx.unsupported(f"elementwise operation {op} is not implemented")
 
 
 @register("SELECT", "ISelectLayer")

@@ -51,7 +51,7 @@ def gather(ctx: LayerContext) -> list[torch.Tensor]:
         return [_gather_element(ctx, data, idx, ne).contiguous()]
     if mode == "ND":
         return [_gather_nd(ctx, data, idx, ne).contiguous()]
-    raise ctx.fail(f"gather mode {mode} is not implemented")
+    raise ctx.unsupported(f"gather mode {mode} is not implemented")
 
 
 def _gather_default_layer(ctx: LayerContext, data: torch.Tensor, idx: torch.Tensor, ne: int) -> torch.Tensor:
@@ -127,7 +127,7 @@ def scatter(ctx: LayerContext) -> list[torch.Tensor]:
             subscripts.append(norm)
         out[tuple(subscripts)] = updates
         return [out]
-    raise ctx.fail(f"scatter mode {mode} is not implemented")
+    raise ctx.unsupported(f"scatter mode {mode} is not implemented")
 
 
 @register("ONE_HOT", "IOneHotLayer")

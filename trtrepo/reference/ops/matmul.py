@@ -51,7 +51,7 @@ def _operand(ctx: LayerContext, x: torch.Tensor, op: str, row: bool) -> torch.Te
         return x.transpose(-1, -2)
     if op == "NONE":
         return x
-    raise ctx.fail(f"matrix operation {op} is not implemented")
+    raise ctx.unsupported(f"matrix operation {op} is not implemented")
 
 
 @register("EINSUM", "IEinsumLayer")

@@ -43,7 +43,7 @@ def pooling(ctx: LayerContext) -> list[torch.Tensor]:
             blend = float(ctx.layer.blend_factor)
             result = (1 - blend) * result + blend * average
     if result is None:
-        raise ctx.fail(f"pooling type {kind} is not implemented")
+        raise ctx.unsupported(f"pooling type {kind} is not implemented")
     return [store(result, x.dtype)]
 
 

@@ -49,7 +49,7 @@ def _reduce(ctx: LayerContext, op: str, x: torch.Tensor, axes: list[int]) -> tor
             return torch.full(shape, _empty_extreme(x.dtype, op), dtype=x.dtype)
         fn = torch.amax if op == "MAX" else torch.amin
         return fn(x, dim=axes)
-    raise ctx.fail(f"reduce operation {op} is not implemented")
+    raise ctx.unsupported(f"reduce operation {op} is not implemented")
 
 
 def _empty_extreme(dtype: torch.dtype, op: str) -> float | int:
@@ -92,7 +92,7 @@ def cumulative(ctx: LayerContext) -> list[torch.Tensor]:
     x = ctx.input(0)
     op = ctx.layer.op.name
     if op != "SUM":
-        raise ctx.fail(f"cumulative operation {op} is not implemented")
+        raise ctx.unsupported(f"cumulative operation {op} is not implemented")
     axis = ctx.axis(int(ctx.scalar(1, "axis")), x.dim())
     if x.dtype == torch.bool or x.dtype in (torch.int8, torch.uint8):
         raise ctx.fail(f"cumulative SUM of {describe(x)} is not supported")

@@ -71,7 +71,7 @@ def _coordinates(ctx: LayerContext, in_len: int, out_len: int) -> torch.Tensor:
         return o * (in_len / out_len)
     if transform == "HALF_PIXEL":
         return (o + 0.5) * (in_len / out_len) - 0.5
-    raise ctx.fail(f"coordinate transformation {transform} is not implemented")
+    raise ctx.unsupported(f"coordinate transformation {transform} is not implemented")
 
 
 def _resize_axis(ctx: LayerContext, mode: str, x: torch.Tensor, axis: int, out_len: int) -> torch.Tensor:
@@ -88,7 +88,7 @@ def _resize_axis(ctx: LayerContext, mode: str, x: torch.Tensor, axis: int, out_l
         return _blend(x, axis, [low, high], [1 - (coords - low), coords - low])
     if mode == "CUBIC":
         return _cubic(ctx, x, axis, coords, in_len)
-    raise ctx.fail(f"resize mode {mode} is not implemented")
+    raise ctx.unsupported(f"resize mode {mode} is not implemented")
 
 
 def _nearest(ctx: LayerContext, coords: torch.Tensor, in_len: int) -> torch.Tensor:
@@ -102,7 +102,7 @@ def _nearest(ctx: LayerContext, coords: torch.Tensor, in_len: int) -> torch.Tens
     elif rounding == "HALF_DOWN":
         index = torch.ceil(coords - 0.5)
     else:
-        raise ctx.fail(f"nearest rounding {rounding} is not implemented")
+        raise ctx.unsupported(f"nearest rounding {rounding} is not implemented")
     return index.to(torch.int64).clamp(0, in_len - 1)
 
 

@@ -101,7 +101,7 @@ def _sample(
         return torch.clamp(coords, 0, length - 1), everywhere
     if mode == "REFLECT":
         return _reflect(coords, length), everywhere
-    raise ctx.fail(f"slice mode {mode} is not implemented")
+    raise ctx.unsupported(f"slice mode {mode} is not implemented")
 
 
 def _reflect(coords: torch.Tensor, length: int) -> torch.Tensor:

@@ -39,7 +39,7 @@ def cast_layer(ctx: LayerContext) -> list[torch.Tensor]:
     """Convert to ``to_type``: float to int truncates toward zero, to bool is ``!= 0``."""
     target = to_torch(ctx.layer.to_type)
     if target is None:
-        raise ctx.fail(f"cast to {trt_dtype_name(ctx.layer.to_type)} is not supported")
+        raise ctx.unsupported(f"cast to {trt_dtype_name(ctx.layer.to_type)} is not supported")
     return [cast(ctx.input(0), target)]
 
 
@@ -66,7 +66,7 @@ def fill(ctx: LayerContext) -> list[torch.Tensor]:
     """LINSPACE: ``out[i0, i1, ...] = alpha + sum_k beta[k] * i_k``; the random modes are refused."""
     op = ctx.layer.operation.name
     if op != "LINSPACE":
-        raise ctx.fail(f"fill operation {op} draws random numbers that cannot match TensorRT's")
+        raise ctx.unsupported(f"fill operation {op} draws random numbers that cannot match TensorRT's")
     out_shape = _fill_shape(ctx)
     alpha, beta = _fill_alpha_beta(ctx, len(out_shape))
     value = torch.full(out_shape, alpha, dtype=torch.float64)

@@ -69,5 +69,5 @@ def unary(ctx: LayerContext) -> list[torch.Tensor]:
         raise ctx.fail(f"unary {op} on {describe(x)} is not supported")
     fn = FLOAT_OPS.get(op)
     if fn is None:
-        raise ctx.fail(f"unary operation {op} is not implemented")
+        raise ctx.unsupported(f"unary operation {op} is not implemented")
     return [store(fn(compute(x)), x.dtype)]

@@ -57,4 +57,4 @@ def _axis(ctx: LayerContext, mode: str, length: int, window: int, stride: int, b
     if mode == "EXPLICIT_ROUND_UP":
         count = -(-(padded - window) // stride) + 1
         return AxisWindow(before, after, (count - 1) * stride + window - padded)
-    raise ctx.fail(f"padding mode {mode} is not implemented")
+    raise ctx.unsupported(f"padding mode {mode} is not implemented")
