@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from trtrepo.errors import ReferenceExecutionError
-from trtrepo.reference import ReferenceResult, execute_network, registry
+from trtrepo.reference import ReferenceResult, UnsupportedLayerError, execute_network, registry, structure
 
 from .helpers import NetBuilder, assert_exact
 
@@ -104,13 +104,18 @@ def test_bad_inputs_are_rejected(build, inputs, message):
         execute_network(network.network, inputs)
 
 
+@pytest.mark.no_trt_build("TensorRT for RTX's builder rejects ragged softmax; only the interpreter's refusal is under test")
 def test_unimplemented_layer_names_the_layer(net):
-    x = net.input("x", torch.float32, (1, 3, 2, 2))
-    lrn = net.network.add_lrn(x, 3, 1.0, 0.5, 1.0)
-    lrn.name = "my_lrn"
-    net.network.mark_output(lrn.get_output(0))
-    with pytest.raises(ReferenceExecutionError, match=r"layer 'my_lrn' \(#0, LRN\): this layer type is not implemented"):
-        net.run(x=torch.zeros(1, 3, 2, 2))
+    x = net.input("x", torch.float32, (2, 3))
+    bounds = net.input("bounds", torch.int32, (2, 1))
+    ragged = net.network.add_ragged_softmax(x, bounds)
+    ragged.name = "my_ragged"
+    net.network.mark_output(ragged.get_output(0))
+    message = r"layer 'my_ragged' \(#0, RAGGED_SOFTMAX\): this layer type is not implemented"
+    with pytest.raises(UnsupportedLayerError, match=message) as caught:
+        net.run(x=torch.zeros(2, 3), bounds=torch.ones(2, 1, dtype=torch.int32))
+    assert caught.value.type_name == "RAGGED_SOFTMAX"
+    assert isinstance(caught.value, ReferenceExecutionError)  # callers that catch the base class still do
 
 
 @pytest.mark.no_trt_build("only the interpreter's refusal is under test")
@@ -121,7 +126,7 @@ def test_quantize_layer_is_a_hard_error(net):
     q = net.network.add_quantize(x, scale, trt.int8)
     dq = net.network.add_dequantize(q.get_output(0), scale, trt.float32)
     net.network.mark_output(dq.get_output(0))
-    with pytest.raises(ReferenceExecutionError, match=r"QUANTIZE\): quantization is not supported"):
+    with pytest.raises(UnsupportedLayerError, match=r"QUANTIZE\): quantization is not supported"):
         net.run(x=torch.zeros(2, 2))
 
 
@@ -131,7 +136,7 @@ def test_unsupported_attribute_names_layer_and_attribute(build):
         layer.name = "noise"
         return layer.get_output(0)
 
-    with pytest.raises(ReferenceExecutionError, match=r"layer 'noise' \(#0, FILL\): fill operation RANDOM_NORMAL"):
+    with pytest.raises(UnsupportedLayerError, match=r"layer 'noise' \(#0, FILL\): fill operation RANDOM_NORMAL"):
         build(define).out()
 
 
@@ -170,13 +175,16 @@ def test_every_layer_type_is_handled_or_explicitly_refused():
     handled = set(registry.HANDLERS)
     assert handled <= names
     expected = {
-        "ACTIVATION", "ASSERTION", "CAST", "CONCATENATION", "CONSTANT", "CONVOLUTION", "CUMULATIVE",
-        "DECONVOLUTION", "EINSUM", "ELEMENTWISE", "FILL", "GATHER", "IDENTITY", "MATRIX_MULTIPLY",
-        "NON_ZERO", "NORMALIZATION", "ONE_HOT", "PADDING", "PARAMETRIC_RELU", "POOLING", "REDUCE",
-        "RESIZE", "SCALE", "SCATTER", "SELECT", "SHAPE", "SHUFFLE", "SLICE", "SOFTMAX", "SQUEEZE",
-        "TOPK", "UNARY", "UNSQUEEZE",
+        "ACTIVATION", "ASSERTION", "ATTENTION_INPUT", "ATTENTION_OUTPUT", "CAST", "CONCATENATION", "CONSTANT",
+        "CONVOLUTION", "CUMULATIVE", "DECONVOLUTION", "EINSUM", "ELEMENTWISE", "FILL", "GATHER", "IDENTITY",
+        "LRN", "MATRIX_MULTIPLY", "NON_ZERO", "NORMALIZATION", "ONE_HOT", "PADDING", "PARAMETRIC_RELU",
+        "POOLING", "REDUCE", "RESIZE", "REVERSE_SEQUENCE", "SCALE", "SCATTER", "SELECT", "SHAPE", "SHUFFLE",
+        "SLICE", "SOFTMAX", "SQUEEZE", "TOPK", "UNARY", "UNSQUEEZE",
     }  # fmt: skip
     assert handled == expected
+    # loop and conditional boundary layers have no handler: the control-flow runner executes them
+    structural = set(structure.LOOP_BOUNDARY) | set(structure.CONDITIONAL_BOUNDARY)
+    assert structural <= names and not structural & handled and not structural & set(registry.UNSUPPORTED)
 
 
 def test_composite_network_is_accepted_by_tensorrt_and_executes():

@@ -1,10 +1,13 @@
-"""NORMALIZATION (layer, instance, group) and SCALE."""
+"""NORMALIZATION (layer, instance, group), SCALE and LRN."""
 
 from __future__ import annotations
 
 import math
 
+import pytest
 import torch
+
+from trtrepo.reference import UnsupportedLayerError
 
 from ..helpers import assert_near
 
@@ -83,3 +86,34 @@ def test_scale_elementwise_from_channel_axis(build):
     x = torch.ones(1, 2, 1, 2)
     out = _scale(build, x, "ELEMENTWISE", None, [1.0, 2.0, 3.0, 4.0], None)
     assert_near(out, [[[[1.0, 2.0]], [[3.0, 4.0]]]])
+
+
+def _lrn(build, x, window, alpha, beta, k):
+    def define(n, trt):
+        return n.network.add_lrn(n.input("x", x.dtype, tuple(x.shape)), window, alpha, beta, k).get_output(0)
+
+    return build(define).out(x=x)
+
+
+def test_lrn_sums_squares_over_a_centred_window_of_channels(build):
+    # channels hold 0, 1, 2, 3, 4 (the operator page's example input); window 3, alpha 1, beta 1, k 0.1:
+    # y_c = c / (0.1 + (1/3) * sum of squares of channels c-1..c+1, cut at the edges)
+    x = torch.arange(5, dtype=torch.float32).reshape(1, 5, 1, 1).expand(1, 5, 2, 2).contiguous()
+    sums = [0 + 1, 0 + 1 + 4, 1 + 4 + 9, 4 + 9 + 16, 9 + 16]
+    expected = [c / (0.1 + s / 3) for c, s in enumerate(sums)]
+    out = _lrn(build, x, 3, 1.0, 1.0, 0.1)
+    assert_near(out, torch.tensor(expected).reshape(1, 5, 1, 1).expand(1, 5, 2, 2).contiguous())
+
+
+def test_lrn_window_one_with_fractional_beta_and_half_precision(build):
+    x = torch.tensor([2.0, 3.0, 1.0, 4.0]).reshape(1, 2, 2, 1).to(torch.float16)
+    out = _lrn(build, x, 1, 0.5, 0.75, 2.0)
+    xf = x.float()
+    expected = (xf / (2.0 + 0.5 * xf**2) ** 0.75).to(torch.float16)  # window 1: each element alone, rounded once
+    assert_near(out, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 2, 2, 1)])
+def test_lrn_beyond_four_dimensions_is_refused(build, shape):
+    with pytest.raises(UnsupportedLayerError, match="LRN of a 5-D input is not implemented"):
+        _lrn(build, torch.ones(shape), 3, 1.0, 0.75, 1.0)

@@ -1,4 +1,4 @@
-"""SHUFFLE, SQUEEZE, UNSQUEEZE and CONCATENATION."""
+"""SHUFFLE, SQUEEZE, UNSQUEEZE, CONCATENATION and REVERSE_SEQUENCE."""
 
 from __future__ import annotations
 
@@ -121,3 +121,54 @@ def test_concatenation_of_mismatched_inputs_is_an_error(build):
 
 def test_concatenation_along_axis(build):
     assert_exact(_concat(build, 1), [[1.0, 3.0, 4.0], [2.0, 5.0, 6.0]], torch.float32)
+
+
+def test_squeeze_without_axes_removes_the_dimensions_declared_as_one(build):
+    x = torch.arange(6, dtype=torch.float32).reshape(1, 3, 1, 2, 1)
+
+    def define(n, trt):
+        return n.network.add_squeeze(n.input("x", torch.float32, (1, 3, 1, 2, 1))).get_output(0)
+
+    assert_exact(build(define).out(x=x), torch.arange(6, dtype=torch.float32).reshape(3, 2))
+
+
+def test_squeeze_without_axes_keeps_dynamic_and_zero_dimensions(build):
+    def define(n, trt):
+        return n.network.add_squeeze(n.input("x", torch.float32, (-1, 1, 0))).get_output(0)
+
+    assert list(build(define).out(x=torch.zeros(2, 1, 0)).shape) == [2, 0]
+
+
+@pytest.mark.no_trt_build("TensorRT only checks this at run time")
+def test_squeeze_without_axes_refuses_a_dynamic_dimension_that_is_one(build):
+    def define(n, trt):
+        return n.network.add_squeeze(n.input("x", torch.float32, (-1, 1, 2))).get_output(0)
+
+    with pytest.raises(ReferenceExecutionError, match=r"dynamic dimensions \[0\].*are 1 at run time"):
+        build(define).out(x=torch.zeros(1, 1, 2))
+
+
+def _reverse(build, x, lengths, batch_axis, sequence_axis):
+    def define(n, trt):
+        layer = n.network.add_reverse_sequence(n.input("x", x.dtype, tuple(x.shape)), n.const(lengths, torch.int32))
+        layer.batch_axis = batch_axis
+        layer.sequence_axis = sequence_axis
+        return layer.get_output(0)
+
+    return build(define).out(x=x)
+
+
+def test_reverse_sequence_reverses_each_batch_entry_up_to_its_length(build):
+    x = torch.tensor([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]], dtype=torch.int32)  # [sequence 3, batch 4]
+    out = _reverse(build, x, [1, 2, 3, 0], batch_axis=1, sequence_axis=0)
+    # column b is reversed in its first lengths[b] rows: 1 -> unchanged, 2 -> rows 0,1 swapped, 3 -> all rows
+    assert_exact(out, [[0, 5, 10, 3], [4, 1, 6, 7], [8, 9, 2, 11]], torch.int32)
+
+
+def test_reverse_sequence_with_batch_first(build):
+    x = torch.arange(12, dtype=torch.float32).reshape(2, 3, 2)  # [batch, sequence, feature]
+    out = _reverse(build, x, [3, 2], batch_axis=0, sequence_axis=1)
+    expected = x.clone()
+    expected[0] = x[0, [2, 1, 0]]
+    expected[1, :2] = x[1, [1, 0]]
+    assert_exact(out, expected)

@@ -2,6 +2,7 @@
 
 from trtrepo.reference.ops import (  # noqa: F401
     activation,
+    attention,
     conv,
     elementwise,
     gather,

@@ -1,4 +1,4 @@
-"""NORMALIZATION and SCALE.
+"""NORMALIZATION, SCALE and LRN.
 
 Normalization: ``Y = (X - mean) / sqrt(var + eps) * S + B`` with mean and (biased) variance over the
 masked axes, computed in float32. With ``num_groups`` G > 1 the channel dimension (1) is split into
@@ -97,7 +97,7 @@ def _coefficient_shape(ctx: LayerContext, mode: str, shape: list[int], axis: int
         return [1] * axis + [shape[axis]] + [1] * (len(shape) - axis - 1)
     if mode == "ELEMENTWISE":
         return [1] * axis + shape[axis:]
-    raise ctx.fail(f"scale mode {mode} is not implemented")
+    raise ctx.unsupported(f"scale mode {mode} is not implemented")
 
 
 def _coefficients(ctx: LayerContext, name: str, shape: list[int]) -> torch.Tensor | None:
@@ -113,3 +113,32 @@ def _coefficients(ctx: LayerContext, name: str, shape: list[int]) -> torch.Tenso
     if flat.numel() != volume:
         raise ctx.fail(f"{name} weights hold {flat.numel()} values, expected {volume} for shape {shape}")
     return compute(flat).reshape(shape)
+
+
+@register("LRN", "ILRNLayer")
+def lrn(ctx: LayerContext) -> list[torch.Tensor]:
+    """Cross-channel local response normalization of a 4-D ``[N, C, H, W]`` input.
+
+    ``y = x / (k + alpha / w * sum(x_j^2))^beta``, the sum running over the ``w`` channels centred on
+    ``x``'s own (``(w - 1) / 2`` each side, cut at the edges). The operator page writes the sum's
+    bounds with ``w`` itself and leaves out the ``1 / w``, which would make a window of ``w = 1`` span
+    three channels; the centred window with ``alpha / w`` is the definition TensorRT shares with cuDNN,
+    Caffe and ONNX (whose parser maps LRN's ``size``/``alpha`` straight to ``w``/``alpha``), and the
+    ONNX conformance cases agree with it. TensorRT's builder wants at least 4 dimensions; beyond 4 the
+    page's formula puts the window on the third-from-last axis where ONNX and cuDNN keep axis 1, so
+    that case is refused rather than guessed.
+    """
+    x = ctx.input(0)
+    if not is_floating(x) or x.dim() < 4:
+        raise ctx.fail(f"LRN needs a float input of at least 4 dimensions, got {describe(x)}")
+    if x.dim() > 4:
+        raise ctx.unsupported(f"LRN of a {x.dim()}-D input is not implemented: its channel axis is ambiguous")
+    window = int(ctx.layer.window_size)
+    if window < 1 or window % 2 == 0:
+        raise ctx.fail(f"the LRN window {window} must be odd and positive")
+    alpha, beta, k = float(ctx.layer.alpha), float(ctx.layer.beta), float(ctx.layer.k)
+    squares = compute(x).movedim(1, -1) ** 2
+    half = (window - 1) // 2
+    padded = torch.nn.functional.pad(squares, (half, half))
+    sums = padded.unfold(-1, window, 1).sum(dim=-1).movedim(-1, 1)
+    return [store(compute(x) / (k + alpha / window * sums) ** beta, x.dtype)]

@@ -1,4 +1,4 @@
-"""SHUFFLE, SQUEEZE, UNSQUEEZE and CONCATENATION: layers that move data without changing it.
+"""SHUFFLE, SQUEEZE, UNSQUEEZE, CONCATENATION and REVERSE_SEQUENCE: layers that move data without changing it.
 
 Shuffle = first transpose, then reshape, then second transpose. A permutation lists, for each
 output dimension, the input dimension it takes (CHW -> HWC is ``[1, 2, 0]``). In the reshape
@@ -75,9 +75,19 @@ def resolve_reshape(ctx: LayerContext, shape: list[int], spec: list[int], zero_i
 
 @register("SQUEEZE", "ISqueezeLayer")
 def squeeze(ctx: LayerContext) -> list[torch.Tensor]:
-    """Remove the unit dimensions named by the axes tensor (input 1)."""
+    """Remove the unit dimensions named by the axes tensor (input 1), or without it every dimension the
+    network declares as 1: a dynamic dimension stays, and must not be 1 at run time (the output rank is
+    fixed when the network is defined)."""
     x = ctx.input(0)
-    axes = sorted({ctx.axis(a, x.dim()) for a in ctx.shape_values(1, "axes")})
+    if ctx.has_input(1):
+        axes = sorted({ctx.axis(a, x.dim()) for a in ctx.shape_values(1, "axes")})
+    else:
+        declared = [int(d) for d in ctx.layer.get_input(0).shape]
+        axes = [i for i, d in enumerate(declared) if d == 1]
+        dynamic_ones = [i for i, d in enumerate(declared) if d == -1 and x.shape[i] == 1]
+        if dynamic_ones:
+            raise ctx.fail(f"dynamic dimensions {dynamic_ones} of {describe(x)} are 1 at run time; without an "
+                           "axes input only dimensions declared as 1 are removed")
     for a in axes:
         if x.shape[a] != 1:
             raise ctx.fail(f"cannot squeeze axis {a} of length {x.shape[a]} in {describe(x)}")
@@ -87,8 +97,10 @@ def squeeze(ctx: LayerContext) -> list[torch.Tensor]:
 
 @register("UNSQUEEZE", "IUnsqueezeLayer")
 def unsqueeze(ctx: LayerContext) -> list[torch.Tensor]:
-    """Insert unit dimensions at the output axes named by the axes tensor (input 1)."""
+    """Insert unit dimensions at the output axes named by the axes tensor (input 1, required)."""
     x = ctx.input(0)
+    if not ctx.has_input(1):
+        raise ctx.fail("an unsqueeze layer needs its axes input (input 1)")
     given = ctx.shape_values(1, "axes")
     rank = x.dim() + len(given)
     axes = {ctx.axis(a, rank) for a in given}
@@ -114,3 +126,25 @@ def concatenation(ctx: LayerContext) -> list[torch.Tensor]:
         if t.dtype != first.dtype or not same:
             raise ctx.fail(f"inputs {[describe(t) for t in inputs]} cannot be joined on axis {axis}")
     return [torch.cat(inputs, dim=axis)]
+
+
+@register("REVERSE_SEQUENCE", "IReverseSequenceLayer")
+def reverse_sequence(ctx: LayerContext) -> list[torch.Tensor]:
+    """For each batch entry ``b`` (along ``batch_axis``), reverse its first ``lengths[b]`` elements along
+    ``sequence_axis``; the rest stay in place."""
+    x = ctx.input(0)
+    lengths = ctx.shape_values(1, "sequence lengths")
+    batch_axis = ctx.axis(int(ctx.layer.batch_axis), x.dim(), "batch_axis")
+    sequence_axis = ctx.axis(int(ctx.layer.sequence_axis), x.dim(), "sequence_axis")
+    if batch_axis == sequence_axis or len(lengths) != x.shape[batch_axis]:
+        raise ctx.fail(f"{len(lengths)} sequence lengths for batch axis {batch_axis} and sequence axis "
+                       f"{sequence_axis} of {describe(x)}")
+    out = x.clone()
+    for b, length in enumerate(lengths):
+        if not 0 <= length <= x.shape[sequence_axis]:
+            raise ctx.fail(f"sequence length {length} of batch entry {b} is outside [0, {x.shape[sequence_axis]}]")
+        entry = x.select(batch_axis, b)
+        axis = sequence_axis - (sequence_axis > batch_axis)
+        head = entry.narrow(axis, 0, length).flip(axis)
+        out.select(batch_axis, b).narrow(axis, 0, length).copy_(head)
+    return [out.contiguous()]
