@@ -10,7 +10,7 @@ METRICS_PORT ?= 8002
 REPORTS ?= .trtrepo-cache/reports
 BENCH_ARGS ?=
 
-.PHONY: setup demo build-examples test lint typecheck bench clean
+.PHONY: setup demo build-examples test conformance lint typecheck bench clean
 
 # The venv is rebuilt when the dependency list changes.
 $(BIN)/.installed: pyproject.toml
@@ -39,6 +39,11 @@ build-examples: demo
 ## The test suite (what CI runs).
 test: setup
 	$(BIN)/python -m pytest -q
+
+## The reference interpreter against every ONNX node test case (tests/reference/onnx_cases.py): each case
+## that does not agree, then the counts. `make test` runs the same cases and fails on an unlisted disagreement.
+conformance: setup
+	$(BIN)/python -m tests.reference.onnx_cases
 
 lint: setup
 	$(BIN)/ruff check trtrepo tests examples bench

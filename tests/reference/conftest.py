@@ -9,11 +9,21 @@ import pytest
 
 from .helpers import NetBuilder
 
+# The ONNX conformance counts, shown at the end of the run (test_onnx_conformance puts them here).
+CONFORMANCE_SUMMARY = pytest.StashKey[str]()
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "no_trt_build(reason): the test network is deliberately one TensorRT's builder rejects"
     )
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Print the ONNX conformance counts when that module ran (even under ``-q``)."""
+    summary = config.stash.get(CONFORMANCE_SUMMARY, None)
+    if summary:
+        terminalreporter.write_line(summary)
 
 
 def _check_build(request: pytest.FixtureRequest) -> bool:
