@@ -220,7 +220,8 @@ def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, .
         click.echo(f"error: {outcome.problem}", err=True)
     show_results(outcome.cases, f"trtrepo verify {spec_file} @ {endpoint.url} ({protocol})", "trtrepo.verify",
                  as_json, report, junit, {"url": endpoint.url, "protocol": protocol, "latency": outcome.latency,
-                                          "problem": outcome.problem}, already_said=outcome.problem)
+                                          "served": outcome.served, "problem": outcome.problem},
+                 already_said=outcome.problem)
     if not as_json:
         for name, figures in outcome.latency.items():
             click.echo(f"{name}: {figures['requests']:.0f} requests, p50 {figures['p50_ms']:.1f} ms, "

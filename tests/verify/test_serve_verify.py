@@ -89,6 +89,9 @@ def test_examples_verify_green(server, cli, protocol, tmp_path):
         (m, c) for m in ("mlp", "cnn") for c in ("min", "opt", "max", "random1")}
     assert all(c["outputs"][0]["max_abs"] < 1e-5 for c in data["cases"])
     assert set(data["latency"]) == {"mlp", "cnn"} and data["latency"]["mlp"]["p50_ms"] > 0
+    record = json.loads((server.tmp / "repo" / "mlp" / "trtrepo.json").read_text())
+    assert data["served"]["mlp"] == {"trtrepo_network_fingerprint": record["network_fingerprint"],
+                                     "trtrepo_plan_sha256": record["plan_sha256"]}, "tied to the exact plan"
     assert 'tests="8"' in junit.read_text() and 'failures="0"' in junit.read_text()
 
 
@@ -188,3 +191,15 @@ def test_compare_catches_other_weights_in_the_repository(server, cli, tmp_path):
     result = cli("compare", other, "--expected", "eager", "--got", "program", "--repo", repo)
     assert result.exit_code == 1, result.output
     assert "mlp_perturbed [max]: output 'logits': out of tolerance" in result.output
+
+
+def test_verify_refuses_a_server_serving_another_build(server, cli, tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(server.tmp / "repo", repo)
+    record_path = repo / "mlp" / "trtrepo.json"
+    record = json.loads(record_path.read_text())
+    record["plan_sha256"] = "0" * 64  # the repository's build is now another than the one served
+    record_path.write_text(json.dumps(record))
+    result = cli("verify", EXAMPLES / "models.yaml", "--model", "mlp", "--repo", repo, "--url", server.url_http)
+    assert result.exit_code == 1
+    assert "trtrepo_plan_sha256: server" in result.output and "the server serves another build" in result.output
