@@ -31,7 +31,7 @@ from trtrepo.graph import constant_values, source_line
 from trtrepo.network import Converted, convert_model
 from trtrepo.report import failure_lines
 from trtrepo.runners import EagerRunner, ReferenceRunner
-from trtrepo.samples import SHAPE_POINTS, Sample, generated_samples
+from trtrepo.samples import SHAPE_POINTS, Sample, generated_samples, user_samples
 from trtrepo.spec import ModelSpec
 
 
@@ -42,10 +42,22 @@ def eager_runner(converted: Converted) -> EagerRunner:
     return EagerRunner.from_program(converted.spec, converted.captured)
 
 
+RANDOM_SAMPLES = 2  # random shapes beyond the shape points, by default: an fp16 NaN once showed at one only
+
+
+def check_samples(spec: ModelSpec, count: int = 0, seed: int = 0,
+                  points: tuple[str, ...] = SHAPE_POINTS) -> list[Sample]:
+    """What check runs: the shape points of every profile, random shapes (at least ``RANDOM_SAMPLES``,
+    up to ``count`` samples in all), and the user's own ``verify.inputs`` samples."""
+    least = len(points) * len(spec.profile_list) + RANDOM_SAMPLES
+    samples = generated_samples(spec, max(count, least), seed, points)
+    return samples + (user_samples(spec) if spec.verify_inputs else [])
+
+
 def check_converted(converted: Converted, samples: list[Sample] | None = None, seed: int = 0) -> list[CaseResult]:
-    """Compare the converted network with eager PyTorch on ``samples`` (default: every shape point)."""
+    """Compare the converted network with eager PyTorch on ``samples`` (default: ``check_samples``)."""
     spec = converted.spec
-    samples = samples if samples is not None else generated_samples(spec, seed=seed)
+    samples = samples if samples is not None else check_samples(spec, seed=seed)
     reference = ReferenceRunner(converted)
     cases = compare_runs(spec, eager_runner(converted), reference, samples).cases
     tolerances = output_tolerances(spec)
@@ -64,9 +76,10 @@ def check_model(spec: ModelSpec, seed: int = 0, samples: int = 0,
     """
     try:
         converted = convert_model(spec)
+        inputs = check_samples(converted.spec, samples, seed, points)
     except TrtrepoError as exc:
         return [CaseResult(spec.name, "convert", error=str(exc), error_category=Category.ERROR)]
-    return check_converted(converted, generated_samples(spec, samples, seed, points))
+    return check_converted(converted, inputs)
 
 
 def require_passing(converted: Converted) -> dict[str, Any]:
@@ -96,10 +109,12 @@ def localise(converted: Converted, reference: ReferenceRunner, sample: Sample,
     network_values = reference.intermediates(sample.inputs)
     eager = lowered_intermediates(converted.program, converted.spec, sample.inputs)
     previous = ("", 0.0)
+    tensors = converted.result.node_tensors
     for node in converted.program.graph_module.graph.nodes:
-        if node.op != "call_function" or node.name not in network_values or node.name not in eager:
+        tensor = tensors.get(node.name, node.name)
+        if node.op != "call_function" or tensor not in network_values or node.name not in eager:
             continue
-        expected, got = eager[node.name], network_values[node.name]
+        expected, got = eager[node.name], network_values[tensor]
         if not isinstance(expected, torch.Tensor) or tuple(expected.shape) != tuple(got.shape):
             continue
         stats = compare_tensor(node.name, got, expected, tolerance)

@@ -157,10 +157,14 @@ def show_results(results: list[Any], title: str, suite: str, as_json: bool, repo
 @main.command()
 @click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "models", multiple=True, help="Check only this model (repeatable).")
-@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs (a failing case's seed "
+              "is reported: --seed replays it).")
+@click.option("--samples", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Samples per model: the shape points of every profile, then random shapes up to this many "
+                   "(at least 2 random ones), then the model's verify.inputs samples.")
 @report_options
 @reports_errors
-def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, report: Path | None,
+def check(spec_file: Path, models: tuple[str, ...], seed: int, samples: int, as_json: bool, report: Path | None,
           junit: Path | None) -> None:
     """Prove each conversion numerically on CPU: eager PyTorch vs the reference-executed network.
 
@@ -172,7 +176,7 @@ def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, re
     from trtrepo.spec import load_project
 
     project = load_project(spec_file)
-    results = [case for spec in project.select(models) for case in check_model(spec, seed=seed)]
+    results = [case for spec in project.select(models) for case in check_model(spec, seed=seed, samples=samples)]
     show_results(results, f"trtrepo check {spec_file}", "trtrepo.check", as_json, report, junit,
                  {"spec_file": str(project.file), "seed": seed})
     sys.exit(exit_code(results))
@@ -274,6 +278,25 @@ def compare(spec_file: Path, expected: str, got: str, models: tuple[str, ...], r
     show_results(results, f"trtrepo compare {spec_file}: {got} vs {expected}", "trtrepo.compare", as_json, report,
                  junit, {"spec_file": str(project.file), "expected": expected, "got": got, "seed": seed})
     sys.exit(exit_code(results))
+
+
+@main.command()
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "model_name", required=True, help="The model whose graph to list.")
+@click.option("--json", "as_json", is_flag=True, help="JSON rows instead of the table.")
+@reports_errors
+def graph(spec_file: Path, model_name: str, as_json: bool) -> None:
+    """List a model's FX nodes: name, op, the precision each computes in, and its source line.
+
+    The names are the ones `node_precision:` takes and error messages use.
+    """
+    from trtrepo.graph_view import node_rows, render_rows
+    from trtrepo.network import convert_model
+    from trtrepo.spec import load_project
+
+    (spec,) = load_project(spec_file).select([model_name])
+    rows = node_rows(convert_model(spec))
+    click.echo(json.dumps([r.to_dict() for r in rows], indent=2) if as_json else render_rows(rows))
 
 
 DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"

@@ -8,6 +8,7 @@ model, ``broken``, fails to load on purpose, to prove "model not ready" is repor
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -45,6 +46,14 @@ models:
     outputs: [{name: logits, dtype: bf16}]
 """
 
+NARROW_PROFILE = """
+models:
+  - name: mlp_rows
+    source: models.mlp:build
+    inputs: [{name: features, dtype: fp32, shape: [{min: 2, max: 6, multiple_of: 2}, 16]}]
+    outputs: [{name: logits}]
+"""
+
 
 def _yaml_beside_examples(tmp: Path, name: str, text: str) -> Path:
     """A models.yaml in a copy of examples/ so `models.mlp` imports from there."""
@@ -64,6 +73,8 @@ def server(tmp_path_factory):
     assert build_project(load_project(perturbed).models, BuildOptions(repo)).exit_code == 0
     low = _yaml_beside_examples(tmp, "low", LOW_PRECISION_IO)
     assert build_project(load_project(low).models, BuildOptions(repo)).exit_code == 0
+    narrow = _yaml_beside_examples(tmp, "narrow", NARROW_PROFILE)
+    assert build_project(load_project(narrow).models, BuildOptions(repo)).exit_code == 0
     # A model that cannot load: its stored program is missing (from the snapshot serve loads).
     shutil.copytree(repo / "mlp", repo / "broken")
     config = (repo / "broken" / "config.pbtxt").read_text().replace('name: "mlp"', 'name: "broken"')
@@ -203,3 +214,27 @@ def test_verify_refuses_a_server_serving_another_build(server, cli, tmp_path):
     result = cli("verify", EXAMPLES / "models.yaml", "--model", "mlp", "--repo", repo, "--url", server.url_http)
     assert result.exit_code == 1
     assert "trtrepo_plan_sha256: server" in result.output and "the server serves another build" in result.output
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    (8, "input 'features': model expected the shape of dimension 0 to be between 2 and 6 but received 8"),
+    (3, "input 'features': model expected the shape of dimension 0 to be a multiple of 2 but received 3"),
+])
+def test_a_request_outside_the_profile_is_refused_as_the_engine_would(server, rows, message):
+    """Triton's config says -1 for the rows; the engine's profile takes 2..6 in steps of 2. The served
+    model refuses what the engine would refuse, in the TensorRT backend's words, and keeps serving."""
+    import numpy as np
+    import tritonclient.http as http
+    from tritonclient.utils import InferenceServerException
+
+    client = http.InferenceServerClient(server.url_http)
+    assert client.get_model_config("mlp_rows")["input"][0]["dims"] == [-1, 16]
+
+    def request(count: int):
+        tensor = http.InferInput("features", [count, 16], "FP32")
+        tensor.set_data_from_numpy(np.ones((count, 16), dtype=np.float32))
+        return client.infer("mlp_rows", [tensor])
+
+    with pytest.raises(InferenceServerException, match=re.escape(message)):
+        request(rows)
+    assert request(4).as_numpy("logits").shape == (4, 10)

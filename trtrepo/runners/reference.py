@@ -17,7 +17,7 @@ from trtrepo.runners.base import TensorMeta
 class ReferenceRunner:
     """``converted``'s network, layer by layer, from TensorRT's documented semantics."""
 
-    def __init__(self, converted: Converted, name: str = "reference"):
+    def __init__(self, converted: Converted, name: str = "network"):
         self.converted = converted  # owns the builder, and with it the network's weights
         self.name = name
 
