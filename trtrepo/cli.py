@@ -397,14 +397,30 @@ def inspect(repository: Path, models: tuple[str, ...], target_text: str | None, 
 
 
 @main.command()
+@click.argument("names", nargs=-1)
 @click.option("--markdown", is_flag=True, help="Render the Markdown table (docs/OPS.md is generated from it).")
 @click.option("--family", help="Only this op family (e.g. activation, conv, shape).")
 @reports_errors
-def ops(markdown: bool, family: str | None) -> None:
-    """List every ATen overload trtrepo converts, with what it rejects and dynamic-shape support."""
-    from trtrepo.convert.catalog import catalog, render_markdown
+def ops(names: tuple[str, ...], markdown: bool, family: str | None) -> None:
+    """List every ATen overload trtrepo converts, with what it rejects and dynamic-shape support.
 
-    entries = [e for e in catalog() if family is None or e.family == family]
+    NAMES narrow the list to overloads whose name contains any of them (`trtrepo ops topk`).
+    Exit code 2 when nothing matches.
+    """
+    from trtrepo.convert.catalog import catalog, render_markdown
+    from trtrepo.spec.messages import suggest
+
+    everything = catalog()
+    families = sorted({e.family for e in everything})
+    if family is not None and family not in families:
+        raise click.UsageError(f"no op family {family!r}{suggest(family, families)}; families: {', '.join(families)}")
+    entries = [e for e in everything if (family is None or e.family == family)
+               and (not names or any(n.lower() in e.op.lower() for n in names))]
+    if not entries:
+        where = f" in family {family!r}" if family else ""
+        raise TrtrepoError(f"no supported ATen overload{where} matches {' or '.join(map(repr, names))}"
+                           f"{suggest(names[0], sorted({e.op.split('.')[1] for e in everything}))} "
+                           "(`trtrepo ops` lists them all)")
     if markdown:
         click.echo(render_markdown(entries), nl=False)
         return
