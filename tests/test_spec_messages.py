@@ -166,3 +166,12 @@ def test_a_verify_entry_that_is_neither_file_nor_callable(write_yaml):
     assert problems_of(write_yaml, text) == [
         "models.yaml:4: model 'm': verify.inputs: 'samples/a.npzz' is neither a .npz/.npy file nor a "
         "package.module:callable yielding samples"]
+
+
+def test_a_rejected_entry_does_not_hide_the_missing_files_beside_it(write_yaml, tmp_path):
+    text = FILES.replace("[weights/m.pt, data]", "[7, weights/m.pt]")
+    problems = problems_of(write_yaml, text)
+    assert problems[:2] == ["models.yaml:4: model 'm': depends[0]: must be text (got 7: YAML reads it as int; quote it)",
+                            "models.yaml:4: model 'm': depends[1]: 'weights/m.pt' does not exist (paths are "
+                            f"relative to the folder of models.yaml, {tmp_path})"]
+    assert any("verify.inputs[0]: 'samples/a.npz' does not exist" in p for p in problems), problems

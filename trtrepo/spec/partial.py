@@ -35,7 +35,7 @@ class _Rejected:
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = _refuse  # type: ignore[assignment]
     __str__ = __repr__ = __format__ = __int__ = __float__ = __index__ = _refuse  # type: ignore[assignment]
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __mod__ = __rmod__ = _refuse
-    __truediv__ = __floordiv__ = __neg__ = __abs__ = _refuse
+    __truediv__ = __floordiv__ = __neg__ = __abs__ = __fspath__ = _refuse
 
 
 REJECTED: Any = _Rejected()

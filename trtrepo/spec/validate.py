@@ -151,18 +151,29 @@ def _batching_problems(model: dict[str, Any]) -> Iterator[rules.Problem]:
 
 def _file_problems(model: dict[str, Any], base_dir: Path) -> Iterator[rules.Problem]:
     """``depends`` and ``verify.inputs`` files exist, relative to the folder of models.yaml."""
-    where = f"(paths are relative to the folder of models.yaml, {base_dir})"
     for i, entry in enumerate(model.get("depends", ())):
-        if not (base_dir / entry).exists():
-            yield f"depends[{i}]", f"{short(entry)} does not exist {where}"
+        yield from guarded(_depends_problem(base_dir, f"depends[{i}]", entry))
     entries = model.get("verify", {}).get("inputs", ())
     single = isinstance(entries, str)
     for i, entry in enumerate([entries] if single else entries):
-        path = "verify.inputs" if single else f"verify.inputs[{i}]"
-        if entry.endswith((".npz", ".npy")) and not (base_dir / entry).is_file():
-            yield path, f"{short(entry)} does not exist {where}"
-        elif not entry.endswith((".npz", ".npy")) and rules.source_problem(entry) is not None:
+        yield from guarded(_sample_file_problem(base_dir, "verify.inputs" if single else f"verify.inputs[{i}]", entry))
+
+
+def _depends_problem(base_dir: Path, path: str, entry: str) -> Iterator[rules.Problem]:
+    if not (base_dir / entry).exists():
+        yield path, f"{short(entry)} does not exist {_relative_to(base_dir)}"
+
+
+def _sample_file_problem(base_dir: Path, path: str, entry: str) -> Iterator[rules.Problem]:
+    if not entry.endswith((".npz", ".npy")):
+        if rules.source_problem(entry) is not None:
             yield path, f"{short(entry)} is neither a .npz/.npy file nor a package.module:callable yielding samples"
+    elif not (base_dir / entry).is_file():
+        yield path, f"{short(entry)} does not exist {_relative_to(base_dir)}"
+
+
+def _relative_to(base_dir: Path) -> str:
+    return f"(paths are relative to the folder of models.yaml, {base_dir})"
 
 
 def declared_ranges(model: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
