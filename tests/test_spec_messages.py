@@ -175,3 +175,11 @@ def test_a_rejected_entry_does_not_hide_the_missing_files_beside_it(write_yaml, 
                             "models.yaml:4: model 'm': depends[1]: 'weights/m.pt' does not exist (paths are "
                             f"relative to the folder of models.yaml, {tmp_path})"]
     assert any("verify.inputs[0]: 'samples/a.npz' does not exist" in p for p in problems), problems
+
+
+def test_a_model_that_is_not_a_mapping_hides_nothing_of_the_others(write_yaml):
+    text = ("models:\n  - just a string\n  - name: b\n    source: pkg.mod:build\n"
+            "    inputs: [{name: x, dtype: fp32, shape: [{min: 4, opt: 9, max: 8}]}]\n")
+    assert problems_of(write_yaml, text) == [
+        "models.yaml:2: models[0]: must be a mapping (got 'just a string')",
+        "models.yaml:5: model 'b': inputs[0].shape[0].opt: opt (9) must lie within [min, max] = [4, 8]"]

@@ -62,15 +62,16 @@ def merge_defaults(defaults: dict[str, Any], model: dict[str, Any]) -> dict[str,
 def _semantic_problems(document: dict[str, Any], clean: dict[str, Any], base_dir: Path | None) -> Iterator[Found]:
     defaults = clean.get("defaults", {})
     for index, model in enumerate(clean["models"]):
-        yield from guarded(_one_model(document, index, merge_defaults(defaults, model), base_dir))
+        yield from guarded(_one_model(document, index, defaults, model, base_dir))
     seen: dict[str, int] = {}
     for index, model in enumerate(clean["models"]):
         yield from guarded(_duplicate_name(document, index, model, seen))
 
 
-def _one_model(document: dict[str, Any], index: int, model: dict[str, Any], base_dir: Path | None) -> Iterator[Found]:
+def _one_model(document: dict[str, Any], index: int, defaults: dict[str, Any], model: dict[str, Any],
+               base_dir: Path | None) -> Iterator[Found]:
     label = model_label(document, index)
-    for field, message in model_problems(model, base_dir):
+    for field, message in model_problems(merge_defaults(defaults, model), base_dir):
         yield Found(f"{label}: {field}: {message}", _document_path(document, index, field))
 
 
