@@ -51,10 +51,6 @@ class ParsedYaml:
             path = path[:-1]
         return self.lines.get((), None)
 
-    def has(self, path: Sequence[Any]) -> bool:
-        """Whether ``path`` names a value written in the text."""
-        return tuple(path) in self.lines
-
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that reports a key repeated within one mapping."""
