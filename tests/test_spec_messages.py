@@ -183,3 +183,17 @@ def test_a_model_that_is_not_a_mapping_hides_nothing_of_the_others(write_yaml):
     assert problems_of(write_yaml, text) == [
         "models.yaml:2: models[0]: must be a mapping (got 'just a string')",
         "models.yaml:5: model 'b': inputs[0].shape[0].opt: opt (9) must lie within [min, max] = [4, 8]"]
+
+
+def test_a_value_merged_from_an_anchor_points_at_where_it_is_written(write_yaml):
+    text = """\
+    x-common: &common
+      source: pkg.mod:build
+      inputs: [{name: x, dtype: fp32, shape: [{min: 4, opt: 9, max: 8}]}]
+    models:
+      - <<: *common
+        name: m
+    """
+    assert problems_of(write_yaml, text) == [
+        "models.yaml:1: x-common: unknown key",
+        "models.yaml:3: model 'm': inputs[0].shape[0].opt: opt (9) must lie within [min, max] = [4, 8]"]
