@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -300,6 +301,7 @@ def graph(spec_file: Path, model_name: str, as_json: bool) -> None:
 
 
 DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"
+PID_FILE_NAME = "tritonserver.pid"
 
 
 @main.command()
@@ -312,27 +314,33 @@ DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_WORKDIR,
               show_default=True, help="Where the derived repository, log and pid file go.")
 @click.option("--background", is_flag=True, help="Start, wait until ready, and return; stop with --stop.")
-@click.option("--stop", "stop_server", is_flag=True, help="Stop the background server started from --workdir.")
+@click.option("--stop", "stop_server", is_flag=True,
+              help="Stop the background server of --workdir; without --workdir, the one this user runs.")
 @click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for the server to be ready.")
+@click.pass_context
 @reports_errors
-def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port: int, mode: str | None,
-          workdir: Path, background: bool, stop_server: bool, timeout: float) -> None:
+def serve(ctx: click.Context, repository: Path | None, http_port: int, grpc_port: int, metrics_port: int,
+          mode: str | None, workdir: Path, background: bool, stop_server: bool, timeout: float) -> None:
     """Serve a built REPOSITORY with a real local Triton Inference Server.
 
     Triton from pip has no TensorRT backend, so a derived copy of the repository is served through
     Triton's Python backend: with the TensorRT runtime where an engine can run, otherwise with the
     reference interpreter on CPU. The production repository is never modified.
     """
-    from trtrepo.serve import TritonServer, serve_forever, start_background, stop_background
-    from trtrepo.serve.derived import choose_mode, derive_repository
+    from trtrepo.serve import TritonServer, serve_forever, start_background
 
-    pid_file = workdir / "tritonserver.pid"
     if stop_server:
-        stopped = stop_background(pid_file)
-        click.echo("stopped the background Triton server" if stopped else "no server was running (stale pid file)")
+        chosen_workdir = ctx.get_parameter_source("workdir") is not click.core.ParameterSource.DEFAULT
+        _stop_background_server(workdir, chosen_workdir)
         return
     if repository is None:
         raise click.UsageError("REPOSITORY is required (or use --stop)")
+    if repository == Path("stop") and not repository.is_dir():
+        raise click.UsageError("there is no repository folder 'stop': to stop a background server, use "
+                               "`trtrepo serve --stop`")
+    from trtrepo.serve.derived import choose_mode, derive_repository
+
+    pid_file = workdir / PID_FILE_NAME
     chosen = choose_mode(mode)
     models = derive_repository(repository, workdir / "repository", chosen)
     click.echo(f"serving {len(models)} model(s) from {repository} in {chosen!r} mode "
@@ -346,10 +354,40 @@ def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port:
 
     if background:
         ready(start_background(workdir / "repository", pid_file, **options))
-        click.echo(f"running in the background (pid file {pid_file}); stop with `trtrepo serve --stop`")
+        stop = "trtrepo serve --stop" + ("" if workdir == DEFAULT_WORKDIR else f" --workdir {workdir}")
+        click.echo(f"running in the background (pid file {pid_file}); stop with `{stop}`")
         return
     signum = serve_forever(TritonServer(workdir / "repository", **options), on_ready=ready)
     click.echo(f"stopped (signal {signum})")
+
+
+def _stop_background_server(workdir: Path, chosen_workdir: bool) -> None:
+    """Stop the server of ``workdir``; with no server there (and no --workdir given), the one
+    server the registry lists, wherever it was started. Several: list them, exit 2."""
+    from trtrepo.errors import ServeError
+    from trtrepo.serve.background import running_servers, stop_background
+
+    pid_file = workdir / PID_FILE_NAME
+    if chosen_workdir or pid_file.exists():
+        stopped = stop_background(pid_file)
+        click.echo("stopped the background Triton server" if stopped else "no server was running (stale pid file)")
+        return
+    servers = running_servers()
+    if not servers:
+        raise ServeError(f"no background Triton server is running: none was started from {workdir}, "
+                         "and this user's registry lists none")
+    if len(servers) > 1:
+        listed = "\n".join(f"  - pid {s.pid}, HTTP {s.http_url}, since {_clock(s.started_at)}: "
+                           f"`trtrepo serve --stop --workdir {s.workdir}`" for s in servers)
+        raise ServeError(f"{len(servers)} background Triton servers are running; say which to stop:\n{listed}")
+    [server] = servers
+    stop_background(server.pid_file)
+    click.echo(f"stopped the background Triton server (pid {server.pid}, HTTP {server.http_url}, "
+               f"workdir {server.workdir})")
+
+
+def _clock(seconds: float) -> str:
+    return time.strftime("%H:%M", time.localtime(seconds))
 
 
 @main.command()
@@ -382,14 +420,30 @@ def inspect(repository: Path, models: tuple[str, ...], target_text: str | None, 
 
 
 @main.command()
+@click.argument("names", nargs=-1)
 @click.option("--markdown", is_flag=True, help="Render the Markdown table (docs/OPS.md is generated from it).")
 @click.option("--family", help="Only this op family (e.g. activation, conv, shape).")
 @reports_errors
-def ops(markdown: bool, family: str | None) -> None:
-    """List every ATen overload trtrepo converts, with what it rejects and dynamic-shape support."""
-    from trtrepo.convert.catalog import catalog, render_markdown
+def ops(names: tuple[str, ...], markdown: bool, family: str | None) -> None:
+    """List every ATen overload trtrepo converts, with what it rejects and dynamic-shape support.
 
-    entries = [e for e in catalog() if family is None or e.family == family]
+    NAMES narrow the list to overloads whose name contains any of them (`trtrepo ops topk`).
+    Exit code 2 when nothing matches.
+    """
+    from trtrepo.convert.catalog import catalog, render_markdown
+    from trtrepo.spec.messages import suggest
+
+    everything = catalog()
+    families = sorted({e.family for e in everything})
+    if family is not None and family not in families:
+        raise click.UsageError(f"no op family {family!r}{suggest(family, families)}; families: {', '.join(families)}")
+    entries = [e for e in everything if (family is None or e.family == family)
+               and (not names or any(n.lower() in e.op.lower() for n in names))]
+    if not entries:
+        where = f" in family {family!r}" if family else ""
+        raise TrtrepoError(f"no supported ATen overload{where} matches {' or '.join(map(repr, names))}"
+                           f"{suggest(names[0], sorted({e.op.split('.')[1] for e in everything}))} "
+                           "(`trtrepo ops` lists them all)")
     if markdown:
         click.echo(render_markdown(entries), nl=False)
         return

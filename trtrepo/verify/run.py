@@ -28,7 +28,7 @@ from trtrepo.repository import PROGRAM_FILE, RECORD_FILE, read_record
 from trtrepo.runners import EagerRunner, TritonRunner
 from trtrepo.runners.base import TensorMeta, spec_outputs
 from trtrepo.runners.triton import Endpoint, RequestError, TritonClient
-from trtrepo.samples import generated_samples, user_samples
+from trtrepo.samples import UserSamples, generated_samples, load_user_samples
 from trtrepo.sources import is_saved_program, load_program, load_reference_module, weights_digest
 from trtrepo.spec import ModelSpec
 from trtrepo.structure import outputs_from_record, with_outputs
@@ -113,12 +113,16 @@ def verify_model(client: TritonClient, spec: ModelSpec, samples: int, concurrenc
                                    + "\n  ".join(mismatches), Category.CONTRACT)], 0.0)
     try:
         eager = eager_reference(spec, reference)
-        inputs = user_samples(spec) if spec.verify_inputs else generated_samples(
-            spec, spec.verify_samples or samples, seed)
+        inputs = load_user_samples(spec) if spec.verify_inputs else UserSamples(generated_samples(
+            spec, spec.verify_samples or samples, seed), [])
     except TrtrepoError as exc:
         return Comparison([_failed(spec, "reference", str(exc), Category.REFERENCE)], 0.0)
+    bad = [_failed(spec, sample.label, sample.problem, Category.REFERENCE) for sample in inputs.bad]
+    if not inputs.good:
+        return Comparison(bad, 0.0)
     outputs = spec_outputs(spec) or tuple(TensorMeta(t["name"]) for t in config["output"])
-    return compare_runs(spec, eager, TritonRunner(client, spec.name, outputs), inputs, concurrency)
+    compared = compare_runs(spec, eager, TritonRunner(client, spec.name, outputs), inputs.good, concurrency)
+    return Comparison(bad + compared.cases, compared.seconds)
 
 
 def served_identity(config: dict[str, Any]) -> dict[str, str]:
