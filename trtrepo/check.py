@@ -10,6 +10,7 @@ first node where the error jumps is reported with its source line.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import torch
@@ -54,8 +55,13 @@ def check_samples(spec: ModelSpec, count: int = 0, seed: int = 0,
     return samples + (user_samples(spec) if spec.verify_inputs else [])
 
 
-def check_converted(converted: Converted, samples: list[Sample] | None = None, seed: int = 0) -> list[CaseResult]:
-    """Compare the converted network with eager PyTorch on ``samples`` (default: ``check_samples``)."""
+def check_converted(converted: Converted, samples: list[Sample] | None = None, seed: int = 0,
+                    localise_failures: bool = True) -> list[CaseResult]:
+    """Compare the converted network with eager PyTorch on ``samples`` (default: ``check_samples``).
+
+    A failed case names its first diverging node (``localise``) unless ``localise_failures`` is off:
+    a caller that only needs the verdict (``tune-precision``'s trials) saves two executions per case.
+    """
     spec = converted.spec
     samples = samples if samples is not None else check_samples(spec, seed=seed)
     reference = ReferenceRunner(converted)
@@ -63,7 +69,7 @@ def check_converted(converted: Converted, samples: list[Sample] | None = None, s
     tolerances = output_tolerances(spec)
     for case, sample in zip(cases, samples, strict=True):
         case.latency_ms = None  # the reference interpreter's speed says nothing about an engine's
-        if case.category is Category.MISMATCH:
+        if localise_failures and case.category is Category.MISMATCH:
             localise_safely(case, converted, reference, sample, tolerances)
     return cases
 
@@ -94,17 +100,21 @@ def require_passing(converted: Converted) -> dict[str, Any]:
 
 
 def localise_safely(case: CaseResult, converted: Converted, reference: ReferenceRunner, sample: Sample,
-                    tolerances: dict[str, Tolerance]) -> None:
-    """Record where ``case`` first diverges; a failure to localise is noted, never raised."""
+                    tolerances: dict[str, Tolerance], among: Collection[str] | None = None) -> None:
+    """Record where ``case`` first diverges (``localise``); a failure to localise is noted, never raised."""
     try:
-        case.divergence = localise(converted, reference, sample, tolerances)
+        case.divergence = localise(converted, reference, sample, tolerances, among)
     except Exception as exc:  # the failing case is already reported; this is extra diagnosis
         case.diagnosis = f"could not localise the divergence: {type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
 def localise(converted: Converted, reference: ReferenceRunner, sample: Sample,
-             tolerances: dict[str, Tolerance]) -> Divergence | None:
-    """Compare every node's intermediate with the network's same-named tensor; name the first bad one."""
+             tolerances: dict[str, Tolerance], among: Collection[str] | None = None) -> Divergence | None:
+    """Compare every node's intermediate with the network's same-named tensor; name the first bad one.
+
+    With ``among``, only those nodes can be named: the first of them that is out of tolerance
+    (``tune-precision`` asks past the nodes it already keeps in fp32).
+    """
     tolerance = min(tolerances.values(), key=lambda t: t.atol + t.rtol)
     network_values = reference.intermediates(sample.inputs)
     eager = lowered_intermediates(converted.program, converted.spec, sample.inputs)
@@ -118,11 +128,12 @@ def localise(converted: Converted, reference: ReferenceRunner, sample: Sample,
         if not isinstance(expected, torch.Tensor) or tuple(expected.shape) != tuple(got.shape):
             continue
         stats = compare_tensor(node.name, got, expected, tolerance)
-        if not stats.passed:
+        if not stats.passed and (among is None or node.name in among):
             origin = converted.result.origins.get(node.name)
             return Divergence(node.name, origin.op if origin else str(node.target), source_line(node),
                               stats.max_abs, stats.max_rel, *previous)
-        previous = (node.name, stats.max_abs)
+        # A node passed over (not among) and out of tolerance is no "within tolerance" predecessor.
+        previous = (node.name, stats.max_abs) if stats.passed else ("", 0.0)
     return None
 
 

@@ -300,6 +300,54 @@ def graph(spec_file: Path, model_name: str, as_json: bool) -> None:
     click.echo(json.dumps([r.to_dict() for r in rows], indent=2) if as_json else render_rows(rows))
 
 
+@main.command("tune-precision")
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", required=True, help="The model to tune.")
+@click.option("--precision", type=click.Choice(["fp16", "bf16"]),
+              help="Tune for this precision (default: the model's).")
+@click.option("--tolerance", metavar="atol=..,rtol=..", callback=lambda ctx, param, text: _tolerance(text),
+              help="The tolerance to reach (default: the model's, else the precision's).")
+@click.option("--samples", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Random samples checked on top of every profile's min, opt and max.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--max-trials", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Conversions the search may spend; past it the set found is reported as not minimal.")
+@click.option("--write", is_flag=True, help="Add the entries to the model in SPEC_FILE (comments and layout kept) "
+              "and print the diff.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@reports_errors
+def tune_precision(spec_file: Path, model: str, precision: str | None, tolerance: dict[str, float], samples: int,
+                   seed: int, max_trials: int, write: bool, as_json: bool) -> None:
+    """Find a minimal set of FX nodes (source lines) that must compute in fp32 for check to pass.
+
+    The model is captured once and reconverted per trial with those nodes in fp32, following the
+    first divergence, then reduced by delta debugging. Exit code 0 when a set passes (the empty set
+    when the model passes as it is), 1 when none reaches the tolerance, 2 when it cannot be tried.
+    """
+    from trtrepo.tune.render import render_tuned, trial_line
+    from trtrepo.tune.run import tune_precision as run_tuning
+    from trtrepo.tune.search import TuneOptions
+
+    options = TuneOptions(precision=precision, tolerance=tolerance, samples=samples, seed=seed, max_trials=max_trials)
+    tuned = run_tuning(spec_file, model, options, write, on_trial=lambda trial: click.echo(trial_line(trial), err=True))
+    if as_json:
+        click.echo(json.dumps(tuned.to_dict(), indent=2))
+    else:
+        render_tuned(tuned, write)
+    if tuned.write_error:
+        click.echo(f"error: {tuned.write_error}", err=True)
+    sys.exit(tuned.exit_code)
+
+
+def _tolerance(text: str | None) -> dict[str, float]:
+    from trtrepo.tune.run import parse_tolerance
+
+    try:
+        return parse_tolerance(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tolerance") from None
+
+
 DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"
 PID_FILE_NAME = "tritonserver.pid"
 

@@ -27,6 +27,7 @@ from trtrepo.sources import save_program, tensors_digest
 from trtrepo.spec import ModelSpec
 from trtrepo.structure import program_binding, program_output_paths, recorded_outputs
 from trtrepo.trt_flavour import flavour
+from trtrepo.tune.record import recorded_tuning
 
 
 def build_model(converted: Converted, settings: BuildSettings | None = None,
@@ -61,6 +62,8 @@ def build_model(converted: Converted, settings: BuildSettings | None = None,
     record["hashes"] = {"program": hashlib.sha256(program_bytes).hexdigest(),
                         "weights": weights_hash(converted.captured),
                         "spec": hashlib.sha256(json.dumps(spec.raw, sort_keys=True).encode()).hexdigest()}
+    # What `tune-precision` proved for this very entry, graph and weights (None when nothing, or stale).
+    record["precision_tuning"] = recorded_tuning(spec, record["hashes"], converted.program)
     return BuiltModel(spec=spec, facts=facts, serving=serving, plan=plan, record=record, program=program_bytes,
                       parameters=deployment.parameters(), label=deployment.gpu_label)
 
