@@ -31,7 +31,8 @@ def scatter(ctx: ConversionContext, *, tensor: Any, dim: int, index: Any, src: A
     PyTorch leaves duplicate indices undefined, and so does TensorRT.
     """
     if len(tensor.shape) == 0:  # TensorRT scatters rank >= 1: a 0-d tensor goes through as [1]
-        out = scatter(ctx, tensor=_vector_of(ctx, tensor), dim=0, index=_vector_of(ctx, index), src=_vector_of(ctx, src))
+        out = scatter(ctx, tensor=_vector_of(ctx, tensor), dim=0, index=_vector_of(ctx, index),
+                      src=_vector_of(ctx, src))
         return reshape(ctx, tensor=out, sizes=[])
     dtype = ctx.dtype_of(tensor)
     dim = normalize_dim(dim, len(tensor.shape))
