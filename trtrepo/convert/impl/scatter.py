@@ -109,10 +109,9 @@ def _combine(ctx: ConversionContext, *, tensor: Any, combined: Any, hits: Any, r
         value = ctx.network.add_elementwise(tensor, combined, op).get_output(0)
     elif reduce == "mean":
         total = ctx.network.add_elementwise(tensor, combined, ew.SUM).get_output(0) if include_self else combined
-        divisor = hits
-        if include_self:
-            one = ctx.constant(torch.ones((1,) * rank, dtype=torch.int32))
-            divisor = ctx.network.add_elementwise(hits, one, ew.SUM).get_output(0)
+        one = ctx.constant(torch.ones((1,) * rank, dtype=torch.int32))
+        # A position that receives nothing keeps its value (below); dividing it by 1 avoids 0 / 0.
+        divisor = ctx.network.add_elementwise(hits, one, ew.SUM if include_self else ew.MAX).get_output(0)
         # Like PyTorch, integers divide with floor rounding.
         op = ew.DIV if dtype.is_floating_point else ew.FLOOR_DIV
         value = ctx.network.add_elementwise(total, ctx.cast(divisor, dtype), op).get_output(0)
