@@ -77,10 +77,10 @@ def _histc_input(node: torch.fx.Node) -> bool:
     val = fake_tensor(a["self"])
     bounds = [a["min"], a["max"]]
     literal = all(isinstance(b, (int, float)) and math.isfinite(b) for b in bounds)
-    return val is not None and val.dtype == torch.float32 and literal
+    return val is not None and val.dtype.is_floating_point and literal
 
 
-HISTC_INPUT = Validator("histc of a non-float32 input, or with a range computed at run time", _histc_input)
+HISTC_INPUT = Validator("histc with a range computed at run time", _histc_input)
 
 
 @converter(aten.histc.default, tensors=SELF, validators=(HISTC_INPUT,))
