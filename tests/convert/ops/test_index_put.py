@@ -152,3 +152,17 @@ def test_accumulate_on_bool_is_rejected():
     with pytest.raises(UnsupportedOpsError, match="accumulate=True on a bool"):
         convert_module(Fn2(lambda x, i: torch.index_put(x, (i,), torch.tensor(True), accumulate=True)),
                        [sample(3, 2, dtype=torch.bool), torch.tensor([0, 2])])
+
+
+# ---- ops that lower to index_put -------------------------------------------------------------------
+
+def test_index_add_duplicates_dynamic():
+    # index_add (an MoE combine step) lowers to index_put(accumulate=True).
+    fn = Fn3(lambda x, i, v: x.index_add(0, i, v, alpha=2.0))
+    assert_converts(fn, [sample(4, 3), torch.tensor([3, 0, 3, 1, 3]), sample(5, 3, seed=1)], expect=PUT,
+                    dynamic={1: {0: (1, 9, "j")}, 2: {0: (1, 9, "j")}})
+
+
+def test_index_copy_and_index_fill():
+    module = WithIndex(lambda x, i, v: (x.index_copy(1, i, v), x.index_fill(0, i % 3, -1.0)), torch.tensor([2, 0]))
+    assert_converts(module, [sample(3, 4), sample(3, 2, seed=1)], expect=PUT)
