@@ -37,7 +37,7 @@ def histc(ctx: ConversionContext, *, tensor: Any, bins: int, low: float, high: f
     position = ctx.network.add_elementwise(position, _const(ctx, float(bins - 1), dtype), ew.MIN).get_output(0)
     # Values outside the range (and NaN, which compares false everywhere) get bin -1: no bin matches.
     counted = ctx.network.add_unary(outside, ctx.trt.UnaryOperation.NOT).get_output(0)
-    nan = segment._is_nan(ctx, values)
+    nan = segment.is_nan(ctx, values)
     counted = ctx.network.add_elementwise(counted, ctx.network.add_unary(nan, ctx.trt.UnaryOperation.NOT)
                                           .get_output(0), ew.AND).get_output(0)
     bin_of = ctx.network.add_select(counted, ctx.cast(position, torch.int64),

@@ -98,7 +98,7 @@ def _float_segment_sum(ctx: ConversionContext, *, values: Any, mask: Any) -> Any
     total = ctx.network.add_matrix_multiply(ctx.cast(mask, dtype), op.TRANSPOSE, clean, op.NONE).get_output(0)
     inf = typed_constant(ctx, torch.full((1, 1), float("inf")), dtype)
     minus_inf = typed_constant(ctx, torch.full((1, 1), float("-inf")), dtype)
-    kinds = [_equal(ctx, values, inf), _equal(ctx, values, minus_inf), _is_nan(ctx, values)]
+    kinds = [_equal(ctx, values, inf), _equal(ctx, values, minus_inf), is_nan(ctx, values)]
     # Counts of each kind per target and row: 0/1 entries summed in float32 are exact.
     flags = [ctx.cast(k, torch.float32) for k in kinds]
     maskf = ctx.cast(mask, torch.float32)
@@ -127,7 +127,7 @@ def _same_rank(ctx: ConversionContext, lhs: Any, rhs: Any) -> tuple[Any, Any]:
             prepend_ones(ctx, tensor=rhs, count=rank - len(rhs.shape)))
 
 
-def _is_nan(ctx: ConversionContext, values: Any) -> Any:
+def is_nan(ctx: ConversionContext, values: Any) -> Any:
     """``values != values``: true exactly for NaN."""
     same = ctx.network.add_elementwise(values, values, ctx.trt.ElementWiseOperation.EQUAL).get_output(0)
     return ctx.network.add_unary(same, ctx.trt.UnaryOperation.NOT).get_output(0)

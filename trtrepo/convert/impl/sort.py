@@ -20,6 +20,7 @@ import torch
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl.creation import arange
 from trtrepo.convert.impl.reduce import NARROW_TYPES, axes_mask
+from trtrepo.convert.impl.segment import is_nan
 from trtrepo.convert.impl.shape import normalize_dim, permute, prepend_ones, reshape, sizes_of, unsqueeze
 from trtrepo.convert.impl.slicing import expand
 from trtrepo.convert.impl.symbolic import is_static
@@ -117,7 +118,7 @@ def _sorts_before(ctx: ConversionContext, a: Any, b: Any, *, descending: bool) -
     strictly = ctx.network.add_elementwise(a, b, ew.GREATER if descending else ew.LESS).get_output(0)
     if not ctx.dtype_of(a).is_floating_point:
         return strictly
-    nan_a, nan_b = _is_nan(ctx, a), _is_nan(ctx, b)
+    nan_a, nan_b = is_nan(ctx, a), is_nan(ctx, b)
     # Ascending: a number sorts before NaN; descending: NaN sorts before a number.
     first, second = (nan_a, nan_b) if descending else (nan_b, nan_a)
     not_second = ctx.network.add_unary(second, ctx.trt.UnaryOperation.NOT).get_output(0)
@@ -131,10 +132,6 @@ def _same_key(ctx: ConversionContext, a: Any, b: Any) -> Any:
     equal = ctx.network.add_elementwise(a, b, ew.EQUAL).get_output(0)
     if not ctx.dtype_of(a).is_floating_point:
         return equal
-    both = ctx.network.add_elementwise(_is_nan(ctx, a), _is_nan(ctx, b), ew.AND).get_output(0)
+    both = ctx.network.add_elementwise(is_nan(ctx, a), is_nan(ctx, b), ew.AND).get_output(0)
     return ctx.network.add_elementwise(equal, both, ew.OR).get_output(0)
 
-
-def _is_nan(ctx: ConversionContext, x: Any) -> Any:
-    same = ctx.network.add_elementwise(x, x, ctx.trt.ElementWiseOperation.EQUAL).get_output(0)
-    return ctx.network.add_unary(same, ctx.trt.UnaryOperation.NOT).get_output(0)
