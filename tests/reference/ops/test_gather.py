@@ -118,9 +118,15 @@ def test_scatter_nd_whole_rows(build):
     ("ND", [[0, 1], [0, 1]], [1.0, 2.0]),  # element (0, 1) twice
     ("ND", [[1], [1]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),  # row 1 twice
 ], ids=["element", "nd_elements", "nd_rows"])
-def test_scatter_duplicate_targets_are_an_error(build, mode, idx, upd):
-    with pytest.raises(ReferenceExecutionError, match="several updates write one element"):
+def test_scatter_different_updates_to_one_target_are_an_error(build, mode, idx, upd):
+    with pytest.raises(ReferenceExecutionError, match="several different updates write one element"):
         _scatter_with(build, mode, idx, upd)
+
+
+def test_scatter_equal_updates_to_one_target_give_that_value(build):
+    # Element (0, 1) twice, with 5.0 both times: whichever is kept, the answer is 5.0.
+    out = _scatter_with(build, "ND", [[0, 1], [1, 2], [0, 1]], [5.0, 6.0, 5.0])
+    assert_exact(out, [[0.0, 5.0, 2.0], [10.0, 11.0, 6.0]], torch.float32)
 
 
 @pytest.mark.no_trt_build("updates do not have the shape the indices call for")

@@ -15,6 +15,7 @@ from trtrepo.convert.impl import histogram
 from trtrepo.convert.impl import sort as sorting
 from trtrepo.convert.impl.shape import normalize_dim
 from trtrepo.convert.registry import Validator, converter
+from trtrepo.convert.validators import literal
 from trtrepo.graph import fake_tensor, fake_value
 
 SELF = ("self",)
@@ -80,10 +81,10 @@ def _histc_input(node: torch.fx.Node) -> bool:
     return val is not None and val.dtype.is_floating_point and literal
 
 
-HISTC_INPUT = Validator("histc with a range computed at run time", _histc_input)
+HISTC_INPUT = Validator("histc with a range computed at run time (only literal numbers are supported)", _histc_input)
 
 
-@converter(aten.histc.default, tensors=SELF, validators=(HISTC_INPUT,))
+@converter(aten.histc.default, tensors=SELF, validators=(literal("bins"), HISTC_INPUT))
 def histc(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     a = bind_args(target, args, kwargs)
     return histogram.histc(ctx, tensor=a["self"], bins=a["bins"], low=float(a["min"]), high=float(a["max"]))

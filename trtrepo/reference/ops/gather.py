@@ -4,8 +4,8 @@ Gather modes follow NvInfer.h: DEFAULT is ONNX Gather (``num_elementwise_dims`` 
 pairing the leading dimension of data and indices with broadcasting), ELEMENT is ONNX
 GatherElements, ND is ONNX GatherND (leading ``num_elementwise_dims`` are batch dimensions).
 Negative indices count from the end of the axis; out-of-bounds indices read zero ("Zero will be
-stored for OOB access"). Scatter writes each update once: duplicate targets and shapes outside the
-documented constraints are errors. One-hot treats an index ``i < 0`` as ``i + depth`` and an index outside
+stored for OOB access"). Scatter writes each update once: different updates to one target and shapes
+outside the documented constraints are errors. One-hot treats an index ``i < 0`` as ``i + depth`` and an index outside
 ``[0, depth)`` as all-off, as ONNX OneHot does.
 """
 
@@ -109,8 +109,8 @@ def scatter(ctx: LayerContext) -> list[torch.Tensor]:
     """A copy of data with ``updates`` written at ``indices`` (ELEMENT or ND mode).
 
     TensorRT's scatter is ONNX ScatterElements / ScatterND without reduction: which of several
-    updates to one element wins is not defined, so duplicate targets are an error here rather than
-    an answer an engine need not give. Shapes are held to the documented constraints (ELEMENT:
+    updates to one element wins is not defined, so different updates to one target are an error
+    here rather than an answer an engine need not give. Shapes are held to the documented constraints (ELEMENT:
     indices and updates of one shape, no larger than data off the axis; ND: updates of shape
     ``indices.shape[:-1] + data.shape[k:]``), which PyTorch's own scatter would otherwise relax.
     """
@@ -136,7 +136,7 @@ def _scatter_element(ctx: LayerContext, data: torch.Tensor, idx: torch.Tensor, u
         raise ctx.fail("scatter indices are out of bounds")
     grids = torch.meshgrid(*[torch.arange(n) for n in idx.shape], indexing="ij") if idx.dim() else ()
     targets = [norm if a == axis else g for a, g in enumerate(grids)]
-    _refuse_duplicates(ctx, targets, list(data.shape))
+    _refuse_conflicts(ctx, targets, list(data.shape), updates)
     return data.clone().scatter_(axis, norm, updates)
 
 
@@ -152,19 +152,29 @@ def _scatter_nd(ctx: LayerContext, data: torch.Tensor, idx: torch.Tensor, update
         if not bool(ok.all()):
             raise ctx.fail("scatter indices are out of bounds")
         subscripts.append(norm)
-    _refuse_duplicates(ctx, subscripts, list(data.shape[:k]))
+    _refuse_conflicts(ctx, subscripts, list(data.shape[:k]), updates)
     out = data.clone()
     out[tuple(subscripts)] = updates
     return out
 
 
-def _refuse_duplicates(ctx: LayerContext, subscripts: list[torch.Tensor], sizes: list[int]) -> None:
-    """Fail when two updates target one element (or slice): TensorRT leaves the winner undefined."""
+def _refuse_conflicts(ctx: LayerContext, subscripts: list[torch.Tensor], sizes: list[int],
+                      updates: torch.Tensor) -> None:
+    """Fail when two different updates target one element (or slice): TensorRT leaves the winner
+    undefined. Equal updates to one target give one answer whichever is kept."""
     flat = torch.zeros(subscripts[0].shape if subscripts else (), dtype=torch.int64)
     for subscript, size in zip(subscripts, sizes, strict=True):
         flat = flat * size + subscript
-    if flat.numel() != torch.unique(flat.reshape(-1)).numel():
-        raise ctx.fail("several updates write one element: TensorRT does not define which one is kept")
+    flat = flat.reshape(-1)
+    if flat.numel() == torch.unique(flat).numel():
+        return
+    order = torch.argsort(flat, stable=True)
+    rows = updates.reshape(flat.numel(), -1)[order]
+    repeated = flat[order][1:] == flat[order][:-1]
+    same = (rows[1:] == rows[:-1]) | (torch.isnan(rows[1:]) & torch.isnan(rows[:-1])) \
+        if rows.is_floating_point() else rows[1:] == rows[:-1]
+    if bool((repeated & ~same.all(dim=1)).any()):
+        raise ctx.fail("several different updates write one element: TensorRT does not define which one is kept")
 
 
 @register("ONE_HOT", "IOneHotLayer")
