@@ -79,10 +79,11 @@ def index_put(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name:
     a = bind_args(target, args, kwargs)
     indices = list(a["indices"])
     position = _mask_position(indices)
-    mask = ctx.as_tensor(indices[position])
-    if ctx.dtype_of(mask) == torch.bool:  # the validator let a bool index through only alone
-        return put.masked_put(ctx, tensor=a["self"], position=position, mask=mask, values=a["values"],
-                              accumulate=a["accumulate"])
+    first = indices[position]
+    dtype = first.dtype if isinstance(first, torch.Tensor) else ctx.dtype_of(first)
+    if dtype == torch.bool:  # the validator let a bool index through only alone
+        return put.masked_put(ctx, tensor=a["self"], position=position, mask=ctx.as_tensor(first),
+                              values=a["values"], accumulate=a["accumulate"])
     # Index tensors are not declared: constant ones are wrapped at build time before becoming constants.
     return put.index_put(ctx, tensor=a["self"], indices=indices, values=a["values"], accumulate=a["accumulate"])
 
