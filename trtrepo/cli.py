@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -157,10 +158,14 @@ def show_results(results: list[Any], title: str, suite: str, as_json: bool, repo
 @main.command()
 @click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model", "models", multiple=True, help="Check only this model (repeatable).")
-@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs (a failing case's seed "
+              "is reported: --seed replays it).")
+@click.option("--samples", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Samples per model: the shape points of every profile, then random shapes up to this many "
+                   "(at least 2 random ones), then the model's verify.inputs samples.")
 @report_options
 @reports_errors
-def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, report: Path | None,
+def check(spec_file: Path, models: tuple[str, ...], seed: int, samples: int, as_json: bool, report: Path | None,
           junit: Path | None) -> None:
     """Prove each conversion numerically on CPU: eager PyTorch vs the reference-executed network.
 
@@ -172,7 +177,7 @@ def check(spec_file: Path, models: tuple[str, ...], seed: int, as_json: bool, re
     from trtrepo.spec import load_project
 
     project = load_project(spec_file)
-    results = [case for spec in project.select(models) for case in check_model(spec, seed=seed)]
+    results = [case for spec in project.select(models) for case in check_model(spec, seed=seed, samples=samples)]
     show_results(results, f"trtrepo check {spec_file}", "trtrepo.check", as_json, report, junit,
                  {"spec_file": str(project.file), "seed": seed})
     sys.exit(exit_code(results))
@@ -220,7 +225,8 @@ def verify(spec_file: Path, url: str | None, protocol: str, models: tuple[str, .
         click.echo(f"error: {outcome.problem}", err=True)
     show_results(outcome.cases, f"trtrepo verify {spec_file} @ {endpoint.url} ({protocol})", "trtrepo.verify",
                  as_json, report, junit, {"url": endpoint.url, "protocol": protocol, "latency": outcome.latency,
-                                          "problem": outcome.problem}, already_said=outcome.problem)
+                                          "served": outcome.served, "problem": outcome.problem},
+                 already_said=outcome.problem)
     if not as_json:
         for name, figures in outcome.latency.items():
             click.echo(f"{name}: {figures['requests']:.0f} requests, p50 {figures['p50_ms']:.1f} ms, "
@@ -275,7 +281,75 @@ def compare(spec_file: Path, expected: str, got: str, models: tuple[str, ...], r
     sys.exit(exit_code(results))
 
 
+@main.command()
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", "model_name", required=True, help="The model whose graph to list.")
+@click.option("--json", "as_json", is_flag=True, help="JSON rows instead of the table.")
+@reports_errors
+def graph(spec_file: Path, model_name: str, as_json: bool) -> None:
+    """List a model's FX nodes: name, op, the precision each computes in, and its source line.
+
+    The names are the ones `node_precision:` takes and error messages use.
+    """
+    from trtrepo.graph_view import node_rows, render_rows
+    from trtrepo.network import convert_model
+    from trtrepo.spec import load_project
+
+    (spec,) = load_project(spec_file).select([model_name])
+    rows = node_rows(convert_model(spec))
+    click.echo(json.dumps([r.to_dict() for r in rows], indent=2) if as_json else render_rows(rows))
+
+
+@main.command("tune-precision")
+@click.argument("spec_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--model", required=True, help="The model to tune.")
+@click.option("--precision", type=click.Choice(["fp16", "bf16"]),
+              help="Tune for this precision (default: the model's).")
+@click.option("--tolerance", metavar="atol=..,rtol=..", callback=lambda ctx, param, text: _tolerance(text),
+              help="The tolerance to reach (default: the model's, else the precision's).")
+@click.option("--samples", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Random samples checked on top of every profile's min, opt and max.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
+@click.option("--max-trials", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Conversions the search may spend; past it the set found is reported as not minimal.")
+@click.option("--write", is_flag=True, help="Add the entries to the model in SPEC_FILE (comments and layout kept) "
+              "and print the diff.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@reports_errors
+def tune_precision(spec_file: Path, model: str, precision: str | None, tolerance: dict[str, float], samples: int,
+                   seed: int, max_trials: int, write: bool, as_json: bool) -> None:
+    """Find a minimal set of FX nodes (source lines) that must compute in fp32 for check to pass.
+
+    The model is captured once and reconverted per trial with those nodes in fp32, following the
+    first divergence, then reduced by delta debugging. Exit code 0 when a set passes (the empty set
+    when the model passes as it is), 1 when none reaches the tolerance, 2 when it cannot be tried.
+    """
+    from trtrepo.tune.render import render_tuned, trial_line
+    from trtrepo.tune.run import tune_precision as run_tuning
+    from trtrepo.tune.search import TuneOptions
+
+    options = TuneOptions(precision=precision, tolerance=tolerance, samples=samples, seed=seed, max_trials=max_trials)
+    tuned = run_tuning(spec_file, model, options, write, on_trial=lambda trial: click.echo(trial_line(trial), err=True))
+    if as_json:
+        click.echo(json.dumps(tuned.to_dict(), indent=2))
+    else:
+        render_tuned(tuned, write)
+    if tuned.write_error:
+        click.echo(f"error: {tuned.write_error}", err=True)
+    sys.exit(tuned.exit_code)
+
+
+def _tolerance(text: str | None) -> dict[str, float]:
+    from trtrepo.tune.run import parse_tolerance
+
+    try:
+        return parse_tolerance(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tolerance") from None
+
+
 DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"
+PID_FILE_NAME = "tritonserver.pid"
 
 
 @main.command()
@@ -288,27 +362,33 @@ DEFAULT_WORKDIR = Path(".trtrepo-cache") / "serve"
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_WORKDIR,
               show_default=True, help="Where the derived repository, log and pid file go.")
 @click.option("--background", is_flag=True, help="Start, wait until ready, and return; stop with --stop.")
-@click.option("--stop", "stop_server", is_flag=True, help="Stop the background server started from --workdir.")
+@click.option("--stop", "stop_server", is_flag=True,
+              help="Stop the background server of --workdir; without --workdir, the one this user runs.")
 @click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for the server to be ready.")
+@click.pass_context
 @reports_errors
-def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port: int, mode: str | None,
-          workdir: Path, background: bool, stop_server: bool, timeout: float) -> None:
+def serve(ctx: click.Context, repository: Path | None, http_port: int, grpc_port: int, metrics_port: int,
+          mode: str | None, workdir: Path, background: bool, stop_server: bool, timeout: float) -> None:
     """Serve a built REPOSITORY with a real local Triton Inference Server.
 
     Triton from pip has no TensorRT backend, so a derived copy of the repository is served through
     Triton's Python backend: with the TensorRT runtime where an engine can run, otherwise with the
     reference interpreter on CPU. The production repository is never modified.
     """
-    from trtrepo.serve import TritonServer, serve_forever, start_background, stop_background
-    from trtrepo.serve.derived import choose_mode, derive_repository
+    from trtrepo.serve import TritonServer, serve_forever, start_background
 
-    pid_file = workdir / "tritonserver.pid"
     if stop_server:
-        stopped = stop_background(pid_file)
-        click.echo("stopped the background Triton server" if stopped else "no server was running (stale pid file)")
+        chosen_workdir = ctx.get_parameter_source("workdir") is not click.core.ParameterSource.DEFAULT
+        _stop_background_server(workdir, chosen_workdir)
         return
     if repository is None:
         raise click.UsageError("REPOSITORY is required (or use --stop)")
+    if repository == Path("stop") and not repository.is_dir():
+        raise click.UsageError("there is no repository folder 'stop': to stop a background server, use "
+                               "`trtrepo serve --stop`")
+    from trtrepo.serve.derived import choose_mode, derive_repository
+
+    pid_file = workdir / PID_FILE_NAME
     chosen = choose_mode(mode)
     models = derive_repository(repository, workdir / "repository", chosen)
     click.echo(f"serving {len(models)} model(s) from {repository} in {chosen!r} mode "
@@ -322,10 +402,40 @@ def serve(repository: Path | None, http_port: int, grpc_port: int, metrics_port:
 
     if background:
         ready(start_background(workdir / "repository", pid_file, **options))
-        click.echo(f"running in the background (pid file {pid_file}); stop with `trtrepo serve --stop`")
+        stop = "trtrepo serve --stop" + ("" if workdir == DEFAULT_WORKDIR else f" --workdir {workdir}")
+        click.echo(f"running in the background (pid file {pid_file}); stop with `{stop}`")
         return
     signum = serve_forever(TritonServer(workdir / "repository", **options), on_ready=ready)
     click.echo(f"stopped (signal {signum})")
+
+
+def _stop_background_server(workdir: Path, chosen_workdir: bool) -> None:
+    """Stop the server of ``workdir``; with no server there (and no --workdir given), the one
+    server the registry lists, wherever it was started. Several: list them, exit 2."""
+    from trtrepo.errors import ServeError
+    from trtrepo.serve.background import running_servers, stop_background
+
+    pid_file = workdir / PID_FILE_NAME
+    if chosen_workdir or pid_file.exists():
+        stopped = stop_background(pid_file)
+        click.echo("stopped the background Triton server" if stopped else "no server was running (stale pid file)")
+        return
+    servers = running_servers()
+    if not servers:
+        raise ServeError(f"no background Triton server is running: none was started from {workdir}, "
+                         "and this user's registry lists none")
+    if len(servers) > 1:
+        listed = "\n".join(f"  - pid {s.pid}, HTTP {s.http_url}, since {_clock(s.started_at)}: "
+                           f"`trtrepo serve --stop --workdir {s.workdir}`" for s in servers)
+        raise ServeError(f"{len(servers)} background Triton servers are running; say which to stop:\n{listed}")
+    [server] = servers
+    stop_background(server.pid_file)
+    click.echo(f"stopped the background Triton server (pid {server.pid}, HTTP {server.http_url}, "
+               f"workdir {server.workdir})")
+
+
+def _clock(seconds: float) -> str:
+    return time.strftime("%H:%M", time.localtime(seconds))
 
 
 @main.command()
@@ -358,14 +468,30 @@ def inspect(repository: Path, models: tuple[str, ...], target_text: str | None, 
 
 
 @main.command()
+@click.argument("names", nargs=-1)
 @click.option("--markdown", is_flag=True, help="Render the Markdown table (docs/OPS.md is generated from it).")
 @click.option("--family", help="Only this op family (e.g. activation, conv, shape).")
 @reports_errors
-def ops(markdown: bool, family: str | None) -> None:
-    """List every ATen overload trtrepo converts, with what it rejects and dynamic-shape support."""
-    from trtrepo.convert.catalog import catalog, render_markdown
+def ops(names: tuple[str, ...], markdown: bool, family: str | None) -> None:
+    """List every ATen overload trtrepo converts, with what it rejects and dynamic-shape support.
 
-    entries = [e for e in catalog() if family is None or e.family == family]
+    NAMES narrow the list to overloads whose name contains any of them (`trtrepo ops topk`).
+    Exit code 2 when nothing matches.
+    """
+    from trtrepo.convert.catalog import catalog, render_markdown
+    from trtrepo.spec.messages import suggest
+
+    everything = catalog()
+    families = sorted({e.family for e in everything})
+    if family is not None and family not in families:
+        raise click.UsageError(f"no op family {family!r}{suggest(family, families)}; families: {', '.join(families)}")
+    entries = [e for e in everything if (family is None or e.family == family)
+               and (not names or any(n.lower() in e.op.lower() for n in names))]
+    if not entries:
+        where = f" in family {family!r}" if family else ""
+        raise TrtrepoError(f"no supported ATen overload{where} matches {' or '.join(map(repr, names))}"
+                           f"{suggest(names[0], sorted({e.op.split('.')[1] for e in everything}))} "
+                           "(`trtrepo ops` lists them all)")
     if markdown:
         click.echo(render_markdown(entries), nl=False)
         return

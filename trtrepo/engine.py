@@ -90,6 +90,37 @@ def profile_shapes(spec: ModelSpec) -> list[Shapes]:
     ]
 
 
+def shape_problem(spec: ModelSpec, shapes: dict[str, tuple[int, ...]]) -> str | None:
+    """Why no optimization profile takes these input shapes (None when one does), in the words of
+    Triton's TensorRT backend ("model expected the shape of dimension 1 to be between 1 and 128 but
+    received 200"), naming the input; sizes a ``multiple_of`` dim does not allow are refused too."""
+    reasons = [_profile_reason(spec, profile, shapes) for profile in spec.profile_list]
+    if any(reason is None for reason in reasons):
+        return None
+    if len(reasons) == 1:
+        return reasons[0]
+    return "no optimization profile takes these shapes: " + "; ".join(
+        f"profile {index}: {reason}" for index, reason in enumerate(reasons))
+
+
+def _profile_reason(spec: ModelSpec, profile: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> str | None:
+    for tensor in spec.inputs:
+        shape = shapes.get(tensor.name)
+        if shape is None:
+            continue
+        if len(shape) != len(tensor.shape):
+            return f"input {tensor.name!r}: model expected {len(tensor.shape)} dimensions but received {len(shape)}"
+        for index, (dim, size) in enumerate(zip(tensor.shape, shape, strict=True)):
+            bounds = profile.get(dim.name or "", dim)
+            if not bounds.min <= size <= bounds.max:
+                return (f"input {tensor.name!r}: model expected the shape of dimension {index} to be between "
+                        f"{bounds.min} and {bounds.max} but received {size}")
+            if size % dim.multiple_of:
+                return (f"input {tensor.name!r}: model expected the shape of dimension {index} to be a multiple "
+                        f"of {dim.multiple_of} but received {size}")
+    return None
+
+
 def unsupported_options(settings: BuildSettings, flavour_name: str) -> list[str]:
     """Options set in ``settings`` that the flavour cannot honour (empty when all can)."""
     if flavour_name != "rtx":

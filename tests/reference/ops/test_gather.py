@@ -93,6 +93,54 @@ def test_scatter_nd(build):
     assert_exact(out, [[6.0, 1.0, 2.0], [10.0, 11.0, 5.0]], torch.float32)
 
 
+def _scatter_with(build, mode, idx, upd, axis=0):
+    def define(n, trt):
+        data = n.input("d", torch.float32, (2, 3))
+        layer = n.network.add_scatter(data, n.const(idx, torch.int64), n.const(upd, torch.float32),
+                                      getattr(trt.ScatterMode, mode))
+        layer.axis = axis
+        return layer.get_output(0)
+
+    return build(define).out(d=DATA.clone())
+
+
+def test_scatter_element_smaller_index_off_the_axis(build):
+    # Index [1, 2] along axis 1 of a [2, 3] tensor: only row 0, columns 0 and 1, are written.
+    out = _scatter_with(build, "ELEMENT", [[2, 0]], [[7.0, 8.0]], axis=1)
+    assert_exact(out, [[8.0, 1.0, 7.0], [10.0, 11.0, 12.0]], torch.float32)
+
+
+def test_scatter_nd_whole_rows(build):
+    out = _scatter_with(build, "ND", [[1]], [[7.0, 8.0, 9.0]])  # one coordinate: a whole row
+    assert_exact(out, [[0.0, 1.0, 2.0], [7.0, 8.0, 9.0]], torch.float32)
+
+
+@pytest.mark.parametrize(("mode", "idx", "upd"), [
+    ("ELEMENT", [[1, 0, 1], [1, 1, 0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),  # column 0 written twice
+    ("ND", [[0, 1], [0, 1]], [1.0, 2.0]),  # element (0, 1) twice
+    ("ND", [[1], [1]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),  # row 1 twice
+], ids=["element", "nd_elements", "nd_rows"])
+def test_scatter_different_updates_to_one_target_are_an_error(build, mode, idx, upd):
+    with pytest.raises(ReferenceExecutionError, match="several different updates write one element"):
+        _scatter_with(build, mode, idx, upd)
+
+
+def test_scatter_equal_updates_to_one_target_give_that_value(build):
+    # Element (0, 1) twice, with 5.0 both times: whichever is kept, the answer is 5.0.
+    out = _scatter_with(build, "ND", [[0, 1], [1, 2], [0, 1]], [5.0, 6.0, 5.0])
+    assert_exact(out, [[0.0, 5.0, 2.0], [10.0, 11.0, 6.0]], torch.float32)
+
+
+@pytest.mark.no_trt_build("updates do not have the shape the indices call for")
+@pytest.mark.parametrize(("mode", "idx", "upd"), [
+    ("ELEMENT", [[1, 0]], [[1.0, 2.0, 3.0]]),  # updates larger than indices (PyTorch would allow it)
+    ("ND", [[1], [0]], [[1.0, 2.0, 3.0]]),  # one row of updates for two coordinates (no broadcasting)
+], ids=["element", "nd"])
+def test_scatter_shapes_outside_the_constraints_are_an_error(build, mode, idx, upd):
+    with pytest.raises(ReferenceExecutionError, match="must have"):
+        _scatter_with(build, mode, idx, upd)
+
+
 def test_one_hot_last_and_first_axis(build):
     def define(axis):
         def inner(n, trt):
