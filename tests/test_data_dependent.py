@@ -52,7 +52,7 @@ def test_check_compares_every_data_dependent_length(cli, project, tmp_path):
     result = cli("check", project(), "--report", tmp_path / "report.json")
     assert result.exit_code == 0, result.output
     cases = json.loads((tmp_path / "report.json").read_text())["cases"]
-    assert [c["case"] for c in cases] == ["min", "opt", "max"]
+    assert [c["case"] for c in cases] == ["min", "opt", "max", "random1", "random2"]
     lengths = []
     for case in cases:
         kept, where = (next(o for o in case["outputs"] if o["name"] == name) for name in ("kept", "where"))
