@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from trtrepo.capture_advice import GuardSite, explain, without_torch_advice
+from trtrepo.capture_advice import GuardSite, explain, named_sizes, without_torch_advice
 from trtrepo.errors import CaptureError
 from trtrepo.samples import export_inputs, generated_samples
 from trtrepo.sources import TORCH_DIR, module_float_dtype, user_frame
@@ -108,7 +108,8 @@ def guard_sites(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
             user = [f for f in frames if not str(f[0]).startswith(TORCH_DIR)]
             if user:
                 file, line, code = user[-1]
-                sites.append(GuardSite(str(failure.data.get("expr", "")), f"{file}:{line}: {code}"))
+                sites.append(GuardSite(str(failure.data.get("expr", "")), f"{file}:{line}: {code}",
+                                       named_sizes(failure.data.get("frame_locals"))))
         return sites
     except Exception:  # diagnosis only: the failure itself is reported either way
         return []

@@ -2,7 +2,9 @@
 
 Builder options come from models.yaml (``defaults.build`` / a model's ``build``) and the CLI. An
 option the installed TensorRT flavour cannot honour is an error, never silently dropped: TensorRT
-for RTX, for example, accepts a hardware-compatibility level or a timing cache and ignores them.
+for RTX, for example, accepts a hardware-compatibility level or a timing cache and ignores them. A layer
+the flavour cannot build is refused before the build, naming the layer (and through it the FX
+node and source line), instead of TensorRT's internal error.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from trtrepo.convert.context import Capabilities
 from trtrepo.errors import EngineBuildError
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import flavour, logger, trt
@@ -45,6 +48,23 @@ class BuildSettings:
         data["timing_cache"] = str(self.timing_cache) if self.timing_cache else None
         data["compute_capabilities"] = list(self.compute_capabilities)
         return data
+
+
+# Layer types whose output shape depends on the values computed, by the API class that adds them.
+DATA_DEPENDENT_LAYERS = {"NON_ZERO": "INonZeroLayer", "NMS": "INMSLayer"}
+
+
+def unbuildable_layers(network: Any, capabilities: Capabilities) -> list[str]:
+    """One ``<layer name>: <why>`` line per layer the TensorRT in use cannot build (none: empty)."""
+    if capabilities.data_dependent_shapes:
+        return []
+    lines = []
+    for index in range(network.num_layers):
+        layer = network.get_layer(index)
+        kind = DATA_DEPENDENT_LAYERS.get(layer.type.name)
+        if kind is not None:
+            lines.append(f"{layer.name}: an {kind}, whose output's shape depends on the data")
+    return lines
 
 
 def new_builder() -> Any:
@@ -183,6 +203,20 @@ def _progress_monitor(report: ProgressCallback) -> Any:
     return Monitor()
 
 
+def _refuse_unbuildable(network: Any, spec: ModelSpec, error_context: Callable[[str], str] | None) -> None:
+    installed = flavour()
+    lines = unbuildable_layers(network, Capabilities.of(installed))
+    if not lines:
+        return
+    raise EngineBuildError(
+        f"{spec.spec_file}: model {spec.name!r}: {installed.module_name} {installed.version} cannot build layers "
+        "whose output shape depends on the data (TensorRT for RTX implements neither NonZero nor NMS: "
+        "NVIDIA/TensorRT-RTX issue 32):\n  " + "\n  ".join(error_context(line) if error_context else line
+                                                     for line in lines)
+        + "\n  build this model with full TensorRT (`--tensorrt tensorrt`), which Triton's TensorRT backend loads; "
+        "`trtrepo check` proves the conversion without an engine")
+
+
 def build_plan(builder: Any, network: Any, spec: ModelSpec, settings: BuildSettings | None = None,
                on_progress: ProgressCallback | None = None,
                error_context: Callable[[str], str] | None = None) -> tuple[bytes, float]:
@@ -192,6 +226,7 @@ def build_plan(builder: Any, network: Any, spec: ModelSpec, settings: BuildSetti
     (TensorRT names our layers after the nodes that made them).
     """
     settings = settings or BuildSettings()
+    _refuse_unbuildable(network, spec, error_context)
     config = configure(builder, spec, settings)
     cache = _load_timing_cache(config, settings.timing_cache)
     if on_progress is not None:

@@ -46,7 +46,7 @@ def build_model(converted: Converted, settings: BuildSettings | None = None,
         plan, _ = build_plan(converted.builder, converted.network, spec, settings, on_progress,
                              error_context=lambda line: with_node_context(line, converted.result.origins))
     with timed(timings, "config", spec.name, on_stage):
-        facts = network_facts(converted.network, spec)
+        facts = network_facts(converted.network, spec, converted.result.data_dependent)
         serving = serving_config(spec)
         deployment = deployment or plan_deployment(spec, settings)
         render_config(facts, spec, serving, deployment.parameters())  # validated now, written at publish

@@ -171,7 +171,7 @@ def test_every_layer_type_is_handled_or_explicitly_refused():
     assert handled <= names
     expected = {
         "ACTIVATION", "ASSERTION", "CAST", "CONCATENATION", "CONSTANT", "CONVOLUTION", "CUMULATIVE",
-        "DECONVOLUTION", "EINSUM", "ELEMENTWISE", "FILL", "GATHER", "IDENTITY", "MATRIX_MULTIPLY",
+        "DECONVOLUTION", "EINSUM", "ELEMENTWISE", "FILL", "GATHER", "GRID_SAMPLE", "IDENTITY", "MATRIX_MULTIPLY",
         "NON_ZERO", "NORMALIZATION", "ONE_HOT", "PADDING", "PARAMETRIC_RELU", "POOLING", "REDUCE",
         "RESIZE", "SCALE", "SCATTER", "SELECT", "SHAPE", "SHUFFLE", "SLICE", "SOFTMAX", "SQUEEZE",
         "TOPK", "UNARY", "UNSQUEEZE",

@@ -22,7 +22,7 @@ from trtrepo.convert.registry import REGISTRY, Registry, target_name
 from trtrepo.convert.support import find_unsupported, unsupported_message
 from trtrepo.dtypes import to_trt
 from trtrepo.errors import ConversionError, SpecError, UnsupportedOpsError
-from trtrepo.graph import constant_values, fake_value, is_folded, source_line, user_input_names
+from trtrepo.graph import constant_values, data_dependent_dims, fake_value, is_folded, source_line, user_input_names
 from trtrepo.spec import ModelSpec, TensorSpec
 from trtrepo.spec.messages import suggest
 from trtrepo.structure import input_order, served_as_vector
@@ -48,6 +48,8 @@ class ConversionResult:
     origins: dict[str, NodeOrigin] = field(default_factory=dict)  # tensor name -> FX node
     converters_used: dict[str, int] = field(default_factory=dict)  # op -> count
     converted_nodes: dict[str, str] = field(default_factory=dict)  # FX node -> the op whose converter ran
+    # Output name -> its dims whose length depends on tensor values (nonzero, x[mask]), where any do.
+    data_dependent: dict[str, tuple[int, ...]] = field(default_factory=dict)
     node_tensors: dict[str, str] = field(default_factory=dict)  # FX node -> the network tensor holding its value
     context: ConversionContext | None = None  # keeps weight arrays alive until the build
 
@@ -192,6 +194,8 @@ class TRTInterpreter(torch.fx.Interpreter):
                 tensor = self.ctx.network.add_identity(tensor).get_output(0)
             tensor.name = spec_out.name
             self.ctx.network.mark_output(tensor)
+            if dims := data_dependent_dims(node):
+                self.result.data_dependent[spec_out.name] = dims
         return values
 
     # ---- helpers ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from trtrepo.reference.ops import (  # noqa: F401
     pooling,
     reduce,
     resize,
+    sample,
     shuffle,
     slice,
     tensor,

@@ -191,9 +191,19 @@ def one_hot(ctx: LayerContext) -> list[torch.Tensor]:
     return [torch.movedim(torch.where(hot, on, off), -1, axis).contiguous()]
 
 
+# INonZeroLayer's documented input types (TensorRT operator reference, NonZero: T1); no int64.
+NON_ZERO_INPUTS = (torch.bool, torch.int8, torch.int32, torch.float16, torch.float32, torch.bfloat16)
+
+
 @register("NON_ZERO", "INonZeroLayer")
 def non_zero(ctx: LayerContext) -> list[torch.Tensor]:
-    """Subscripts of the non-zero (true) elements as a ``[rank, count]`` matrix, in lexical order."""
+    """Subscripts of the non-zero (true) elements as a ``[rank, count]`` matrix of the layer's indices type.
+
+    Columns are in lexical (row-major) order; ``count`` is known only now, from the values: the
+    network declares that dim as -1. A 0-d input gives ``[0, count]``, as ONNX NonZero does.
+    """
     x = ctx.input(0)
-    subscripts = torch.nonzero(x != 0 if x.dtype != torch.bool else x).t()
+    if x.dtype not in NON_ZERO_INPUTS:
+        raise ctx.fail(f"NonZero does not take {describe(x)} (its input types: bool, int8, int32, fp16, fp32, bf16)")
+    subscripts = torch.nonzero(x.reshape(1) if x.dim() == 0 else x).t()[: x.dim()]
     return [subscripts.to(ctx.output_dtype(0)).contiguous()]
