@@ -24,7 +24,7 @@ def test_examples_pass_at_every_shape_point(cli, tmp_path):
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["passed"] is True
     cases = {(c["model"], c["case"]) for c in report["cases"]}
-    assert cases == {(m, p) for m in ("mlp", "cnn") for p in ("min", "opt", "max")}
+    assert cases == {(m, p) for m in ("mlp", "cnn") for p in ("min", "opt", "max", "random1", "random2")}
     cnn_max = next(c for c in report["cases"] if c["model"] == "cnn" and c["case"] == "max")
     assert cnn_max["input_shapes"]["image"] == [4, 3, 32, 32]
     assert cnn_max["outputs"][0]["max_abs"] < 1e-5
@@ -84,4 +84,4 @@ def test_build_check_records_the_result(cli, tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "repo" / "mlp" / "trtrepo.json").read_text())
     assert record["check"]["passed"] is True
-    assert [c["case"] for c in record["check"]["cases"]] == ["min", "opt", "max"]
+    assert [c["case"] for c in record["check"]["cases"]] == ["min", "opt", "max", "random1", "random2"]

@@ -197,7 +197,7 @@ def test_two_gpu_labels_share_one_model_version(deploy, cli, tmp_path):
     before = tree(repo)
     refused = cli("build", deploy / "models.yaml", "--repo", repo, "--model", "score", "--gpu-label", "sm_90")
     assert refused.exit_code == 2
-    assert "the plans for sm_80 in version 1 were built from another program or models.yaml entry" in refused.output
+    assert "the plans for sm_80 in version 1 were built from another program, models.yaml entry or network" in refused.output
     assert tree(repo) == before
 
 

@@ -51,7 +51,8 @@ def test_engine_and_config_carry_every_profile(examples_copy, tmp_path):
     assert list(config.instance_group[0].profile) == ["0", "1"]
     assert config.max_batch_size == 32
     results = check_model(project.models[0])
-    assert [r.case for r in results] == [f"p{i}.{p}" for i in (0, 1) for p in ("min", "opt", "max")]
+    assert [r.case for r in results] == [f"p{i}.{p}" for i in (0, 1) for p in ("min", "opt", "max")] + [
+        "random1", "random2"]
     assert all(r.passed for r in results)
     assert results[3].input_shapes["features"] == [9, 16]
 

@@ -81,7 +81,7 @@ def test_each_problem_is_named(write_yaml, replace, by, expected):
 
 def test_duplicate_model_names(write_yaml):
     text = VALID + VALID.split("models:\n")[1]
-    assert "model 'm': name: duplicate of models[0]" in problems_of(write_yaml, text)
+    assert "models.yaml:14: model 'm': name: duplicate of models[0]" in problems_of(write_yaml, text)
 
 
 def test_all_problems_reported_together(write_yaml):

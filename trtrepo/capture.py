@@ -13,9 +13,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from trtrepo.capture_advice import GuardSite, explain, without_torch_advice
+from trtrepo.capture_advice import GuardSite, explain, named_sizes, without_torch_advice
 from trtrepo.errors import CaptureError
-from trtrepo.samples import export_inputs
+from trtrepo.samples import export_inputs, generated_samples
 from trtrepo.sources import TORCH_DIR, module_float_dtype, user_frame
 from trtrepo.spec import Dim, ModelSpec
 from trtrepo.structure import InputBinding, bind_inputs, register_dataclasses
@@ -67,7 +67,11 @@ def capture(spec: ModelSpec, module: nn.Module,
     can flatten them. Export itself traces shapes, not values, at sizes it will not specialise.
     """
     binding = bind_inputs(spec, module)
-    _run_once(spec, module, _in_module_dtype(module, spec, example or export_inputs(spec)), binding)
+    if example is not None:
+        _run_once(spec, module, _in_module_dtype(module, spec, example), binding)
+    else:  # the tracing inputs, then the smallest and largest shapes of every profile
+        for inputs in [export_inputs(spec), *_extreme_inputs(spec)]:
+            _run_once(spec, module, _in_module_dtype(module, spec, inputs), binding)
     feed = _in_module_dtype(module, spec, export_inputs(spec))
     args, kwargs = binding.arguments(spec, feed)
     try:
@@ -104,10 +108,20 @@ def guard_sites(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
             user = [f for f in frames if not str(f[0]).startswith(TORCH_DIR)]
             if user:
                 file, line, code = user[-1]
-                sites.append(GuardSite(str(failure.data.get("expr", "")), f"{file}:{line}: {code}"))
+                sites.append(GuardSite(str(failure.data.get("expr", "")), f"{file}:{line}: {code}",
+                                       named_sizes(failure.data.get("frame_locals"))))
         return sites
     except Exception:  # diagnosis only: the failure itself is reported either way
         return []
+
+
+def _extreme_inputs(spec: ModelSpec) -> list[tuple[torch.Tensor, ...]]:
+    """Seeded inputs at the min and max shapes of every profile (each distinct shape set once)."""
+    if not any(d.is_dynamic for t in spec.inputs for d in t.shape):
+        return []
+    samples = [s for s in generated_samples(spec, points=("min", "max"))]
+    distinct = {tuple(tuple(s.inputs[t.name].shape) for t in spec.inputs): s for s in samples}
+    return [tuple(s.inputs[t.name] for t in spec.inputs) for s in distinct.values()]
 
 
 def _in_module_dtype(module: nn.Module, spec: ModelSpec, tensors: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:

@@ -6,7 +6,9 @@ torch.export reports a dynamic dim it cannot keep in its own vocabulary ("Constr
 each finding here names the input and dim, says what the model's code does to it (specialises it
 to a value, guards it, ties it to another dim, branches on tensor values) with the user's source
 line, and the models.yaml change that would work (a static value, ``multiple_of``, a narrower
-range, a shared ``name:``).
+range, a shared ``name:``). A guard on a value torch.export cannot know while tracing (the length of
+``nonzero``'s result, a tensor read as a number) names the line and what makes it export-friendly
+(``torch._check``).
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ _NOISE = ("draft_export", "TORCH_LOGS", "TORCHDYNAMO_", "For more information", 
 
 @dataclass(frozen=True)
 class GuardSite:
-    """Where the model's code constrained a size: the guard and the user's source line."""
+    """Where the model's code constrained a size: the guard, the user's source line, and the
+    data-dependent sizes among that line's locals by name (``u0`` -> ``kept.shape[0]``)."""
 
     expression: str
     source: str
+    sizes: tuple[tuple[str, str], ...] = ()
 
 
 def declared_dims(spec: ModelSpec) -> dict[str, list[str]]:
@@ -47,15 +51,13 @@ def declared_dims(spec: ModelSpec) -> dict[str, list[str]]:
 def explain(spec: ModelSpec, message: str, sites: Callable[[], list[GuardSite]] | None = None) -> str | None:
     """The models.yaml explanation of a torch.export failure, or None when it is not about dims.
 
-    ``sites`` (called only when the failure is about a dim) finds where the guards were added.
+    ``sites`` (called only when the failure is about a dim or a data-dependent value) finds where the
+    guards were added.
     """
     dims = declared_dims(spec)
     if "Constraints violated" in message:
         return _constraint_findings(message, dims, sites() if sites else [])
-    data_dependent = _data_dependent(message)
-    if data_dependent is not None:
-        return data_dependent
-    return None
+    return _data_dependent(message, sites)
 
 
 def _place(dims: dict[str, list[str]], name: str) -> str:
@@ -115,15 +117,67 @@ def _readable(guard: str) -> str:
     return re.sub(r"L\['(\w+)'\]\.size\(\)\[(\d+)\]", r"\1.shape[\2]", guard)
 
 
-def _data_dependent(message: str) -> str | None:
+def _data_dependent(message: str, sites: Callable[[], list[GuardSite]] | None) -> str | None:
+    """A guard on a value torch.export cannot know while tracing: a data-dependent size, a tensor read
+    as a Python number, or a branch on a tensor's value (told apart by torch's own wording)."""
     if "data-dependent" not in message:
         return None
-    call = re.search(r'The following call raised this error:\s*\n\s*File "([^"]+)", line (\d+), in \w+\s*\n\s*(.+)',
-                     message)
-    where = f" (at {call.group(1)}:{call.group(2)}: `{call.group(3).strip()}`)" if call else ""
+    guard = re.search(r"data-dependent expression (.+?) \(unhinted", message)
+    expression = guard.group(1) if guard else ""
+    found = sites() if sites else []
+    site = next((s for s in found if s.expression == expression), found[0] if found else None)
+    where = f" (at {site.source})" if site else _call_site(message)
+    if re.search(r"Size-like symbols: (?!none)", message):
+        return _data_dependent_size(expression, where, dict(site.sizes) if site else {})
+    if "extract specialized" in message or re.fullmatch(r"z?uf?\d+", expression):
+        return ("the model's code reads a tensor's value as a Python number" + where + " (`int()`, `float()`, "
+                "`.item()`): torch.export traces shapes, not values, so that number is unknown while it traces; keep "
+                "it a tensor (torch ops take tensors: `x * s`, not `x * float(s)`) or move it out of the model")
     return ("the model's control flow depends on tensor values" + where + ": torch.export captures one graph for "
             "every input, so a Python `if`/`while` on a tensor's value (or `.item()` used as a size) cannot be "
             "captured; compute it with tensor ops (torch.where, masks) or move it out of the model")
+
+
+def _data_dependent_size(expression: str, where: str, sizes: dict[str, str]) -> str:
+    """A guard on the length of a selection (nonzero, x[mask]): torch._check can state it."""
+    symbols = sorted(set(re.findall(r"\bu\d+\b", expression)))
+    named = re.sub(r"\bu\d+\b", lambda m: sizes.get(m.group(0), m.group(0)), expression)
+    readable = named if all(s in sizes for s in symbols) else expression
+    lengths = " and ".join(f"{sizes[s]} ({s})" if s in sizes else s for s in symbols) or "a length"
+    simple = re.fullmatch(r"[\w.\[\]]+ *(?:[<>]=?|==|!=) *[\w.\[\]]+", readable) is not None
+    check = f"`torch._check({readable})`" if simple and readable != expression else "`torch._check(<condition>)`"
+    return (f"torch.export cannot decide `{readable}`{where}:\n"
+            f"  {lengths} is the length of a result that depends on the input values (nonzero, x[mask], "
+            "masked_select), and one captured graph serves every length.\n"
+            "  Make the code right for every length (no Python `if` on it; a sum over an empty selection is 0 "
+            f"already), or state what the model guarantees before that line: {check}; torch.export then keeps "
+            "the length symbolic and takes the branch the condition decides")
+
+
+def _call_site(message: str) -> str:
+    call = re.search(r'The following call raised this error:\s*\n\s*File "([^"]+)", line (\d+), in \w+\s*\n\s*(.+)',
+                     message)
+    return f" (at {call.group(1)}:{call.group(2)}: `{call.group(3).strip()}`)" if call else ""
+
+
+_SHAPE = re.compile(r"shape: torch\.Size\(\[([^\]]*)\]\)")
+
+
+def named_sizes(frame_locals: object) -> tuple[tuple[str, str], ...]:
+    """The data-dependent sizes of the failing line's local tensors, by the code's names: ``(u0, kept.shape[0])``.
+
+    ``frame_locals`` is what torch.export's draft mode records for a failure (``{"locals": {name:
+    [description]}}``); anything else gives no names.
+    """
+    names: dict[str, str] = {}
+    local_values = frame_locals.get("locals", {}) if isinstance(frame_locals, dict) else {}
+    for name, values in (local_values.items() if isinstance(local_values, dict) else ()):
+        for value in values if isinstance(values, list) else [values]:
+            match = _SHAPE.search(str(value))
+            for index, size in enumerate(match.group(1).split(",") if match else []):
+                if re.fullmatch(r"u\d+", size.strip()):
+                    names.setdefault(size.strip(), f"{name}.shape[{index}]")
+    return tuple(names.items())
 
 
 def _first_line(message: str) -> str:

@@ -10,6 +10,7 @@ first node where the error jumps is reported with its source line.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import torch
@@ -31,7 +32,7 @@ from trtrepo.graph import constant_values, source_line
 from trtrepo.network import Converted, convert_model
 from trtrepo.report import failure_lines
 from trtrepo.runners import EagerRunner, ReferenceRunner
-from trtrepo.samples import SHAPE_POINTS, Sample, generated_samples
+from trtrepo.samples import SHAPE_POINTS, Sample, generated_samples, user_samples
 from trtrepo.spec import ModelSpec
 
 
@@ -42,16 +43,33 @@ def eager_runner(converted: Converted) -> EagerRunner:
     return EagerRunner.from_program(converted.spec, converted.captured)
 
 
-def check_converted(converted: Converted, samples: list[Sample] | None = None, seed: int = 0) -> list[CaseResult]:
-    """Compare the converted network with eager PyTorch on ``samples`` (default: every shape point)."""
+RANDOM_SAMPLES = 2  # random shapes beyond the shape points, by default: an fp16 NaN once showed at one only
+
+
+def check_samples(spec: ModelSpec, count: int = 0, seed: int = 0,
+                  points: tuple[str, ...] = SHAPE_POINTS) -> list[Sample]:
+    """What check runs: the shape points of every profile, random shapes (at least ``RANDOM_SAMPLES``,
+    up to ``count`` samples in all), and the user's own ``verify.inputs`` samples."""
+    least = len(points) * len(spec.profile_list) + RANDOM_SAMPLES
+    samples = generated_samples(spec, max(count, least), seed, points)
+    return samples + (user_samples(spec) if spec.verify_inputs else [])
+
+
+def check_converted(converted: Converted, samples: list[Sample] | None = None, seed: int = 0,
+                    localise_failures: bool = True) -> list[CaseResult]:
+    """Compare the converted network with eager PyTorch on ``samples`` (default: ``check_samples``).
+
+    A failed case names its first diverging node (``localise``) unless ``localise_failures`` is off:
+    a caller that only needs the verdict (``tune-precision``'s trials) saves two executions per case.
+    """
     spec = converted.spec
-    samples = samples if samples is not None else generated_samples(spec, seed=seed)
+    samples = samples if samples is not None else check_samples(spec, seed=seed)
     reference = ReferenceRunner(converted)
     cases = compare_runs(spec, eager_runner(converted), reference, samples).cases
     tolerances = output_tolerances(spec)
     for case, sample in zip(cases, samples, strict=True):
         case.latency_ms = None  # the reference interpreter's speed says nothing about an engine's
-        if case.category is Category.MISMATCH:
+        if localise_failures and case.category is Category.MISMATCH:
             localise_safely(case, converted, reference, sample, tolerances)
     return cases
 
@@ -64,9 +82,10 @@ def check_model(spec: ModelSpec, seed: int = 0, samples: int = 0,
     """
     try:
         converted = convert_model(spec)
+        inputs = check_samples(converted.spec, samples, seed, points)
     except TrtrepoError as exc:
         return [CaseResult(spec.name, "convert", error=str(exc), error_category=Category.ERROR)]
-    return check_converted(converted, generated_samples(spec, samples, seed, points))
+    return check_converted(converted, inputs)
 
 
 def require_passing(converted: Converted) -> dict[str, Any]:
@@ -81,33 +100,40 @@ def require_passing(converted: Converted) -> dict[str, Any]:
 
 
 def localise_safely(case: CaseResult, converted: Converted, reference: ReferenceRunner, sample: Sample,
-                    tolerances: dict[str, Tolerance]) -> None:
-    """Record where ``case`` first diverges; a failure to localise is noted, never raised."""
+                    tolerances: dict[str, Tolerance], among: Collection[str] | None = None) -> None:
+    """Record where ``case`` first diverges (``localise``); a failure to localise is noted, never raised."""
     try:
-        case.divergence = localise(converted, reference, sample, tolerances)
+        case.divergence = localise(converted, reference, sample, tolerances, among)
     except Exception as exc:  # the failing case is already reported; this is extra diagnosis
         case.diagnosis = f"could not localise the divergence: {type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
 def localise(converted: Converted, reference: ReferenceRunner, sample: Sample,
-             tolerances: dict[str, Tolerance]) -> Divergence | None:
-    """Compare every node's intermediate with the network's same-named tensor; name the first bad one."""
+             tolerances: dict[str, Tolerance], among: Collection[str] | None = None) -> Divergence | None:
+    """Compare every node's intermediate with the network's same-named tensor; name the first bad one.
+
+    With ``among``, only those nodes can be named: the first of them that is out of tolerance
+    (``tune-precision`` asks past the nodes it already keeps in fp32).
+    """
     tolerance = min(tolerances.values(), key=lambda t: t.atol + t.rtol)
     network_values = reference.intermediates(sample.inputs)
     eager = lowered_intermediates(converted.program, converted.spec, sample.inputs)
     previous = ("", 0.0)
+    tensors = converted.result.node_tensors
     for node in converted.program.graph_module.graph.nodes:
-        if node.op != "call_function" or node.name not in network_values or node.name not in eager:
+        tensor = tensors.get(node.name, node.name)
+        if node.op != "call_function" or tensor not in network_values or node.name not in eager:
             continue
-        expected, got = eager[node.name], network_values[node.name]
+        expected, got = eager[node.name], network_values[tensor]
         if not isinstance(expected, torch.Tensor) or tuple(expected.shape) != tuple(got.shape):
             continue
         stats = compare_tensor(node.name, got, expected, tolerance)
-        if not stats.passed:
+        if not stats.passed and (among is None or node.name in among):
             origin = converted.result.origins.get(node.name)
             return Divergence(node.name, origin.op if origin else str(node.target), source_line(node),
                               stats.max_abs, stats.max_rel, *previous)
-        previous = (node.name, stats.max_abs)
+        # A node passed over (not among) and out of tolerance is no "within tolerance" predecessor.
+        previous = (node.name, stats.max_abs) if stats.passed else ("", 0.0)
     return None
 
 

@@ -134,8 +134,21 @@ def _compare_float(name: str, got: torch.Tensor, expected: torch.Tensor, toleran
         outside = diff > tolerance.atol + tolerance.rtol * magnitude
         stats.mismatched = int(outside.sum())
     stats.mismatched += special_mismatch
+    if special_mismatch:
+        # A NaN or Inf the expected output has not is the worst error there is, whatever the finite
+        # elements say: the statistics must not read as agreement.
+        stats.max_abs = stats.max_rel = stats.min_atol = stats.min_rtol = math.inf
+        stats.cosine = -1.0
+        stats.problem = non_finite_problem(stats)
     stats.passed = stats.mismatched == 0
     return stats
+
+
+def non_finite_problem(stats: OutputStats, got: str = "the output", expected: str = "the expected output") -> str:
+    """``64 NaN in the network output where eager PyTorch has none`` (and Inf, and other mismatches)."""
+    parts = [f"{count} {kind}" for count, kind in ((stats.nan, "NaN"), (stats.inf, "Inf")) if count]
+    what = " and ".join(parts) or f"{stats.mismatched} non-finite value(s) that differ"
+    return f"{what} in {got} where {expected} has none"
 
 
 def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -239,7 +252,7 @@ def compare_runs(spec: ModelSpec, expected: Runner, got: Runner, samples: Sequen
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         answers = list(pool.map(lambda sample: _timed_infer(got, sample), samples))
     seconds = time.perf_counter() - started
-    return Comparison([_compare_one(spec, expected, sample, answer, tolerances)
+    return Comparison([_compare_one(spec, expected, sample, answer, tolerances, got)
                        for sample, answer in zip(samples, answers, strict=True)], seconds)
 
 
@@ -254,7 +267,7 @@ def _timed_infer(runner: Runner, sample: Sample) -> tuple[dict[str, torch.Tensor
 
 def _compare_one(spec: ModelSpec, expected: Runner, sample: Sample,
                  answer: tuple[dict[str, torch.Tensor] | RunFailed, float],
-                 tolerances: dict[str, Tolerance]) -> CaseResult:
+                 tolerances: dict[str, Tolerance], runner: Runner) -> CaseResult:
     got, seconds = answer
     case = CaseResult(spec.name, sample.label, input_shapes=sample.shapes, seed=sample.seed,
                       latency_ms=round(seconds * 1000, 3))
@@ -267,4 +280,7 @@ def _compare_one(spec: ModelSpec, expected: Runner, sample: Sample,
         case.error, case.error_category = str(exc), exc.category
         return case
     case.outputs = compare_outputs(spec.name, sample.label, got, reference, tolerances).outputs
+    for stats in case.outputs:
+        if stats.nan or stats.inf:  # say whose output it is
+            stats.problem = non_finite_problem(stats, f"the {runner.name} output", expected.name)
     return case

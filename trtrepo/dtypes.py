@@ -65,17 +65,42 @@ DTYPES: dict[str, DType] = {
     )
 }
 
-# Spellings accepted in models.yaml besides the canonical names.
+# Spellings accepted in models.yaml besides the canonical names (case does not matter): each
+# type's torch name with and without ``torch.`` (``float32``, ``torch.float16``), Triton's config
+# name (``TYPE_FP32``), and torch's short names (``float``, ``half``, ``long``, ``int``).
+_TORCH_SHORT_NAMES = {"float": "fp32", "half": "fp16", "long": "int64", "int": "int32"}
 ALIASES: dict[str, str] = {
-    "float32": "fp32", "float": "fp32", "float16": "fp16", "half": "fp16",
-    "bfloat16": "bf16", "long": "int64", "int": "int32",
+    **{spelling.lower(): d.name for d in DTYPES.values()
+       for spelling in (d.torch_name, f"torch.{d.torch_name}", d.triton)},
+    **_TORCH_SHORT_NAMES,
+    **{f"torch.{short}": name for short, name in _TORCH_SHORT_NAMES.items()},
+}
+ALIASES = {spelling: name for spelling, name in ALIASES.items() if spelling != name}
+
+# Types users reach for that TensorRT networks cannot carry, with what to write instead.
+_NO_TENSORRT_TYPE = {
+    "TensorRT has no 64-bit floats: declare fp32": ("fp64", "float64", "double", "type_fp64"),
+    "TensorRT has no 16-bit integers: declare int32": ("int16", "short", "type_int16"),
+    "TensorRT has no unsigned integers but uint8: declare int32 or int64": (
+        "uint16", "uint32", "uint64", "type_uint16", "type_uint32", "type_uint64"),
+    "TensorRT engines take numeric tensors only (tokenize on the client or in a Triton ensemble)": (
+        "string", "bytes", "type_string", "type_bytes"),
 }
 
 
 def parse_dtype(text: str) -> DType | None:
-    """The DType a models.yaml spelling names, or None when it names none."""
+    """The DType a models.yaml spelling names (a canonical name or one of ALIASES), or None."""
     key = text.strip().lower()
     return DTYPES.get(ALIASES.get(key, key))
+
+
+def unknown_dtype_help(text: str) -> str:
+    """What to write instead of ``text``, a spelling ``parse_dtype`` does not know."""
+    key = text.strip().lower().removeprefix("torch.")
+    reason = next((why for why, spellings in _NO_TENSORRT_TYPE.items() if key in spellings), None)
+    names = ", ".join(DTYPES)
+    valid = f"valid names: {names}, or Triton's and torch's names of these types (TYPE_FP32, float32, torch.float32)"
+    return f"{reason}; {valid}" if reason else valid
 
 
 def from_torch(dtype: torch.dtype) -> DType:

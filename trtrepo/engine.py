@@ -2,7 +2,9 @@
 
 Builder options come from models.yaml (``defaults.build`` / a model's ``build``) and the CLI. An
 option the installed TensorRT flavour cannot honour is an error, never silently dropped: TensorRT
-for RTX, for example, accepts a hardware-compatibility level or a timing cache and ignores them.
+for RTX, for example, accepts a hardware-compatibility level or a timing cache and ignores them. A layer
+the flavour cannot build is refused before the build, naming the layer (and through it the FX
+node and source line), instead of TensorRT's internal error.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from trtrepo.convert.context import Capabilities
 from trtrepo.errors import EngineBuildError
 from trtrepo.spec import ModelSpec
 from trtrepo.trt_flavour import flavour, logger, trt
@@ -47,6 +50,23 @@ class BuildSettings:
         return data
 
 
+# Layer types whose output shape depends on the values computed, by the API class that adds them.
+DATA_DEPENDENT_LAYERS = {"NON_ZERO": "INonZeroLayer", "NMS": "INMSLayer"}
+
+
+def unbuildable_layers(network: Any, capabilities: Capabilities) -> list[str]:
+    """One ``<layer name>: <why>`` line per layer the TensorRT in use cannot build (none: empty)."""
+    if capabilities.data_dependent_shapes:
+        return []
+    lines = []
+    for index in range(network.num_layers):
+        layer = network.get_layer(index)
+        kind = DATA_DEPENDENT_LAYERS.get(layer.type.name)
+        if kind is not None:
+            lines.append(f"{layer.name}: an {kind}, whose output's shape depends on the data")
+    return lines
+
+
 def new_builder() -> Any:
     """A TensorRT builder logging through trtrepo's capturing logger."""
     return trt().Builder(logger())
@@ -68,6 +88,37 @@ def profile_shapes(spec: ModelSpec) -> list[Shapes]:
          for t in spec.inputs if any(d.is_dynamic for d in t.shape)}
         for p in spec.profile_list
     ]
+
+
+def shape_problem(spec: ModelSpec, shapes: dict[str, tuple[int, ...]]) -> str | None:
+    """Why no optimization profile takes these input shapes (None when one does), in the words of
+    Triton's TensorRT backend ("model expected the shape of dimension 1 to be between 1 and 128 but
+    received 200"), naming the input; sizes a ``multiple_of`` dim does not allow are refused too."""
+    reasons = [_profile_reason(spec, profile, shapes) for profile in spec.profile_list]
+    if any(reason is None for reason in reasons):
+        return None
+    if len(reasons) == 1:
+        return reasons[0]
+    return "no optimization profile takes these shapes: " + "; ".join(
+        f"profile {index}: {reason}" for index, reason in enumerate(reasons))
+
+
+def _profile_reason(spec: ModelSpec, profile: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> str | None:
+    for tensor in spec.inputs:
+        shape = shapes.get(tensor.name)
+        if shape is None:
+            continue
+        if len(shape) != len(tensor.shape):
+            return f"input {tensor.name!r}: model expected {len(tensor.shape)} dimensions but received {len(shape)}"
+        for index, (dim, size) in enumerate(zip(tensor.shape, shape, strict=True)):
+            bounds = profile.get(dim.name or "", dim)
+            if not bounds.min <= size <= bounds.max:
+                return (f"input {tensor.name!r}: model expected the shape of dimension {index} to be between "
+                        f"{bounds.min} and {bounds.max} but received {size}")
+            if size % dim.multiple_of:
+                return (f"input {tensor.name!r}: model expected the shape of dimension {index} to be a multiple "
+                        f"of {dim.multiple_of} but received {size}")
+    return None
 
 
 def unsupported_options(settings: BuildSettings, flavour_name: str) -> list[str]:
@@ -152,6 +203,20 @@ def _progress_monitor(report: ProgressCallback) -> Any:
     return Monitor()
 
 
+def _refuse_unbuildable(network: Any, spec: ModelSpec, error_context: Callable[[str], str] | None) -> None:
+    installed = flavour()
+    lines = unbuildable_layers(network, Capabilities.of(installed))
+    if not lines:
+        return
+    raise EngineBuildError(
+        f"{spec.spec_file}: model {spec.name!r}: {installed.module_name} {installed.version} cannot build layers "
+        "whose output shape depends on the data (TensorRT for RTX implements neither NonZero nor NMS: "
+        "NVIDIA/TensorRT-RTX issue 32):\n  " + "\n  ".join(error_context(line) if error_context else line
+                                                     for line in lines)
+        + "\n  build this model with full TensorRT (`--tensorrt tensorrt`), which Triton's TensorRT backend loads; "
+        "`trtrepo check` proves the conversion without an engine")
+
+
 def build_plan(builder: Any, network: Any, spec: ModelSpec, settings: BuildSettings | None = None,
                on_progress: ProgressCallback | None = None,
                error_context: Callable[[str], str] | None = None) -> tuple[bytes, float]:
@@ -161,6 +226,7 @@ def build_plan(builder: Any, network: Any, spec: ModelSpec, settings: BuildSetti
     (TensorRT names our layers after the nodes that made them).
     """
     settings = settings or BuildSettings()
+    _refuse_unbuildable(network, spec, error_context)
     config = configure(builder, spec, settings)
     cache = _load_timing_cache(config, settings.timing_cache)
     if on_progress is not None:

@@ -32,7 +32,7 @@ def cc_model_filenames(labels: list[str]) -> dict[str, str]:
 def plan_record(record: dict[str, Any]) -> dict[str, Any]:
     """What one labelled plan's record keeps of the build record."""
     keys = ("plan_sha256", "plan_bytes", "tensorrt", "target", "device", "gpu_label", "build_settings", "built_at",
-            "fingerprint", "hashes", "trtrepo_version")
+            "fingerprint", "hashes", "network_fingerprint", "trtrepo_version")
     return {key: record.get(key) for key in keys}
 
 
@@ -44,11 +44,13 @@ def kept_plans(model: str, previous: dict[str, Any] | None, version: int, label:
     plans = {name: plan for name, plan in (previous.get("plans") or {}).items() if name != label}
     stale = [name for name, plan in plans.items()
              if (plan.get("hashes") or {}).get("program") != built["hashes"]["program"]
-             or (plan.get("hashes") or {}).get("spec") != built["hashes"]["spec"]]
+             or (plan.get("hashes") or {}).get("spec") != built["hashes"]["spec"]
+             or plan.get("network_fingerprint") != built.get("network_fingerprint")]
     if stale:
         raise RepositoryError(
             f"model {model!r}: the plans for {', '.join(sorted(stale))} in version {version} were built from another "
-            "program or models.yaml entry than this build, and one config.pbtxt must describe every plan: rebuild "
+            "program, models.yaml entry or network than this build, and one config.pbtxt must describe every plan: "
+            "rebuild "
             f"them with this models.yaml (`trtrepo build --gpu-label ...` on those machines), or build into another "
             "version")
     return plans

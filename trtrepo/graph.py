@@ -4,7 +4,8 @@
 * ``constant_values`` — the weights, buffers and lifted constants behind placeholder nodes;
 * ``mark_folded`` / ``is_folded`` — which nodes are computed only from weights. Lowering decides
   it (``mark_folded``); the converter, its validators and ``check`` only read the mark;
-* ``source_line`` — the user's source line that produced a node.
+* ``source_line`` — the user's source line that produced a node;
+* ``data_dependent_dims`` — which dims of a node's value depend on tensor values, not on shapes.
 
 Nothing here imports TensorRT or any later stage.
 """
@@ -41,6 +42,21 @@ def fake_tensor(value: Any) -> torch.Tensor | None:
     """``fake_value`` when it is a tensor, else None (a number, a SymInt, an unrecorded node)."""
     found = fake_value(value)
     return found if isinstance(found, torch.Tensor) else None
+
+
+def data_dependent_dims(value: Any) -> tuple[int, ...]:
+    """The dims of a node's tensor whose size depends on tensor values, not on input shapes.
+
+    torch.export gives such a size (the length of ``nonzero``'s or ``x[mask]``'s result) an
+    unbacked symbol (``u0``); sizes that follow the input shapes have backed ones (``s0``).
+    """
+    from torch.fx.experimental.symbolic_shapes import free_unbacked_symbols
+
+    tensor = fake_tensor(value)
+    if tensor is None:
+        return ()
+    return tuple(d for d, size in enumerate(tensor.shape)
+                 if isinstance(size, torch.SymInt) and free_unbacked_symbols(size))
 
 
 def user_input_names(program: ExportedProgram) -> list[str]:

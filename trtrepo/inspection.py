@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from trtrepo.config_checks import Check, batch_checks, io_checks, plan_file_checks, profile_checks
-from trtrepo.errors import RepositoryError
+from trtrepo.errors import RepositoryError, TrtrepoError
 from trtrepo.fleet import plan_file
 from trtrepo.repository import read_config, read_record
 from trtrepo.targets import PlanFacts, Target, device_compute_capability, loadability_problems, resolve_target
@@ -73,7 +73,8 @@ def inspect_model(model_dir: Path, explicit: Target | None = None) -> Inspection
     config = read_config(model_dir)  # parses with Triton's schema or raises
     target, source = _target_for(record, explicit)
     io = record.get("io") or {}
-    checks = _plan_checks(model_dir, record) + deploy_checks(PlanFacts.from_record(record), target)
+    checks = _plan_checks(model_dir, record) + [network_check(model_dir, record)]
+    checks += deploy_checks(PlanFacts.from_record(record), target)
     checks += io_checks(io, config) + profile_checks(io, config) + batch_checks(record, config)
     checks += plan_file_checks(config, target.gpus)
     return Inspection(model_dir.name, record, target, source, checks)
@@ -119,6 +120,24 @@ def _plan_check(plan: Path, recorded_hash: str | None) -> Check:
         return Check("plan hash", "problem", f"{plan} does not match its build record's hash (modified or corrupt)",
                      "trtrepo build record (trtrepo.json)", fix)
     return Check("plan hash", "ok", f"{plan.name} matches its build record")
+
+
+def network_check(model_dir: Path, record: dict[str, Any]) -> Check:
+    """The network rebuilt from the stored program against the fingerprint its plan was built from."""
+    from trtrepo.integrity import network_problem, rebuild_hint
+    from trtrepo.network_fingerprint import network_fingerprint
+    from trtrepo.runners.reference import ReferenceRunner
+
+    rule = "trtrepo build record (trtrepo.json network_fingerprint)"
+    try:
+        runner = ReferenceRunner.from_model_dir(model_dir, verify=False)
+    except TrtrepoError as exc:
+        return Check("network", "problem", f"cannot rebuild the network from the stored program: {exc}", rule,
+                     rebuild_hint(model_dir.name))
+    problem = network_problem(record, network_fingerprint(runner.converted.network))
+    if problem:
+        return Check("network", "problem", problem, rule, rebuild_hint(model_dir.name))
+    return Check("network", "ok", "the stored program converts to the network the plan was built from")
 
 
 def deploy_checks(plan: PlanFacts, target: Target) -> list[Check]:

@@ -23,9 +23,9 @@ from trtrepo.convert.context import ConversionSettings
 from trtrepo.convert.interpreter import ConversionResult, convert_program
 from trtrepo.engine import new_builder, new_network
 from trtrepo.lower import lower
-from trtrepo.sources import is_saved_program, load_module, load_saved_program
+from trtrepo.sources import is_saved_program, load_module, load_program, load_saved_program, save_program
 from trtrepo.spec import ModelSpec
-from trtrepo.structure import bind_inputs, program_output_paths, resolve_outputs, with_outputs
+from trtrepo.structure import bind_inputs, program_output_paths, recorded_outputs, resolve_outputs, with_outputs
 
 StageCallback = Callable[[str, str], None]  # (model name, stage) -> None
 
@@ -41,6 +41,8 @@ class Converted:
     result: ConversionResult
     module: nn.Module | None = None  # the module instance that was captured (None for a saved program)
     timings: dict[str, float] = field(default_factory=dict)
+    stored: bytes = b""  # ``captured`` as the repository stores it (program.pt2), when it was saved
+    output_tree: list[dict[str, Any]] = field(default_factory=list)  # the resolved outputs, for the record
     notes: list[str] = field(default_factory=list)  # worth telling the user (shown by build, kept in the record)
 
     @property
@@ -78,8 +80,17 @@ def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Con
             captured = capture(spec, module)
             if not (binding := bind_inputs(spec, module)).by_name:
                 notes.append(binding.note)
+        # The network is built from the program exactly as the repository stores it: lowering a
+        # reloaded program names and orders nodes its own way, and `serve` rebuilds from the
+        # stored bytes, so the plan's network and the served one are the same only this way.
+        paths = program_output_paths(captured)
+        spec = with_outputs(spec, resolve_outputs(spec, paths))
+        stored = save_program(captured)
+        captured = load_program(stored)
     converted = convert_captured(spec, captured, module, timings, on_stage)
     converted.notes += notes
+    converted.stored = stored
+    converted.output_tree = recorded_outputs(converted.spec, paths)
     return converted
 
 

@@ -7,7 +7,6 @@ stages in order (convert, check when asked, engine, config) and publishes, skips
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import time
@@ -16,18 +15,19 @@ from typing import Any
 
 import torch
 from torch.export import ExportedProgram
-from torch.utils import _pytree as pytree
 
 from trtrepo import __version__
 from trtrepo.deployment import Deployment, plan_deployment
 from trtrepo.engine import BuildSettings, build_plan, profile_shapes
 from trtrepo.network import Converted, StageCallback, timed
+from trtrepo.network_fingerprint import network_fingerprint
 from trtrepo.repository import BuiltModel, facts_dict, network_facts, render_config
 from trtrepo.serving_config import serving_config
-from trtrepo.sources import tensors_digest
+from trtrepo.sources import save_program, tensors_digest
 from trtrepo.spec import ModelSpec
 from trtrepo.structure import program_binding, program_output_paths, recorded_outputs
 from trtrepo.trt_flavour import flavour
+from trtrepo.tune.record import recorded_tuning
 
 
 def build_model(converted: Converted, settings: BuildSettings | None = None,
@@ -41,25 +41,29 @@ def build_model(converted: Converted, settings: BuildSettings | None = None,
     """
     spec, timings = converted.spec, converted.timings
     settings = settings or BuildSettings()
+    fingerprint = network_fingerprint(converted.network)  # what the plan is built from, checkable later
     with timed(timings, "build", spec.name, on_stage):
         plan, _ = build_plan(converted.builder, converted.network, spec, settings, on_progress,
                              error_context=lambda line: with_node_context(line, converted.result.origins))
     with timed(timings, "config", spec.name, on_stage):
-        facts = network_facts(converted.network, spec)
+        facts = network_facts(converted.network, spec, converted.result.data_dependent)
         serving = serving_config(spec)
         deployment = deployment or plan_deployment(spec, settings)
         render_config(facts, spec, serving, deployment.parameters())  # validated now, written at publish
-        program_bytes = saved_program(converted.captured)
+        program_bytes = converted.stored or save_program(converted.captured)
     record = build_record(spec, facts_dict(facts), plan, timings, converted.result.converters_used)
     record["inputs_by_name"] = program_binding(converted.captured).by_name
     record["notes"] = converted.notes + list(deployment.notes)
-    record["outputs"] = recorded_outputs(spec, program_output_paths(converted.captured))
+    record["outputs"] = converted.output_tree or recorded_outputs(spec, program_output_paths(converted.captured))
     record["check"] = check
     record["build_settings"] = settings.to_record()
     record.update(deployment.to_record())
+    record["network_fingerprint"] = fingerprint
     record["hashes"] = {"program": hashlib.sha256(program_bytes).hexdigest(),
                         "weights": weights_hash(converted.captured),
                         "spec": hashlib.sha256(json.dumps(spec.raw, sort_keys=True).encode()).hexdigest()}
+    # What `tune-precision` proved for this very entry, graph and weights (None when nothing, or stale).
+    record["precision_tuning"] = recorded_tuning(spec, record["hashes"], converted.program)
     return BuiltModel(spec=spec, facts=facts, serving=serving, plan=plan, record=record, program=program_bytes,
                       parameters=deployment.parameters(), label=deployment.gpu_label)
 
@@ -96,26 +100,6 @@ def weights_hash(program: ExportedProgram) -> str:
     """sha256 over every parameter, buffer and constant (name, dtype, shape, bytes), in name order."""
     return tensors_digest({**program.state_dict,
                            **{k: v for k, v in program.constants.items() if isinstance(v, torch.Tensor)}})
-
-
-def saved_program(program: ExportedProgram) -> bytes:
-    """The captured program in torch.export's own file format (weights included).
-
-    Stored beside the plan so ``serve`` can rebuild the network without the user's source code.
-    Its result is stored flat (a tuple of the leaves, in order; the build record keeps the names):
-    loading a program whose result is a ``ModelOutput`` or the user's dataclass would need that
-    class importable wherever the repository is served.
-    """
-    signature = program.module_call_graph[0].signature
-    assert signature is not None
-    structured = signature.out_spec
-    signature.out_spec = pytree.tree_structure(tuple(range(structured.num_leaves)))
-    try:
-        buffer = io.BytesIO()
-        torch.export.save(program, buffer)
-        return buffer.getvalue()
-    finally:
-        signature.out_spec = structured
 
 
 def build_record(spec: ModelSpec, facts: dict[str, Any], plan: bytes, timings: dict[str, float],

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from trtrepo.compare import CaseResult, OutputStats, exit_code
 
@@ -18,32 +19,77 @@ def _fmt(value: float) -> str:
     return f"{value:.2e}" if value else "0"
 
 
-def render_table(results: Iterable[CaseResult], title: str, file: TextIO | None = None) -> None:
-    """A table with one row per model/case/output, failures first in the eye line."""
+# Columns, numbers in the order they give way when the terminal is too narrow for all of them:
+# max abs and max rel are always shown, cosine before model and case names get room to breathe,
+# the rest as far as they fit. Numbers are never wrapped or cut: a narrow terminal loses whole
+# columns (named under the table; --json has them all), never digits.
+_TEXT_COLUMNS = ("model", "case", "output", "result")
+_NUMBER_COLUMNS = ("max abs", "max rel", "cosine", "min atol", "min rtol", "mean abs", "nan/inf", "atol/rtol")
+_ALWAYS_SHOWN = 2
+_BEFORE_ROOMY_TEXT = 3
+_TEXT_MIN_WIDTH, _TEXT_ROOMY_WIDTH = 8, 20  # text columns fold down to 8; names wrap, numbers do not
+_CELL_PADDING = 3  # a column's border and padding in rich's default box
+
+
+def render_table(results: Iterable[CaseResult], title: str, file: TextIO | None = None,
+                 width: int | None = None) -> None:
+    """A table with one row per model/case/output that fits the terminal (``width`` columns).
+
+    A case that could not be compared shows ERROR, and a failed output FAIL: their reasons are
+    sentences, which belong below the table (``failure_lines``), not squeezed into a column.
+    """
+    console = Console(file=file, width=width)
+    rows = [row for result in results for row in _rows(result)]
+    shown = _columns_that_fit(rows, console.width)
     table = Table(title=title, show_lines=False)
-    for column in ("model", "case", "output", "result", "max abs", "max rel", "mean abs", "cosine",
-                   "nan/inf", "min atol", "min rtol", "tolerance"):
-        table.add_column(column, justify="left" if column in ("model", "case", "output", "result") else "right")
-    for result in results:
-        if result.error:
-            table.add_row(result.model, result.case, "-", "[red]ERROR[/red]", result.error.splitlines()[0][:80],
-                          *[""] * 7)
-            continue
-        for out in result.outputs:
-            table.add_row(result.model, result.case, out.name, _verdict(out), *_numbers(out))
-    Console(file=file, width=200).print(table)
+    for column in _TEXT_COLUMNS:
+        table.add_column(column, overflow="fold", min_width=min(_TEXT_MIN_WIDTH, _widest(rows, column)))
+    for column in shown:
+        table.add_column(column, justify="right", no_wrap=True, min_width=_widest(rows, column))
+    for row in rows:
+        table.add_row(*(row[c] for c in (*_TEXT_COLUMNS, *shown)))
+    console.print(table)
+    hidden = _NUMBER_COLUMNS[len(shown):]
+    if hidden:
+        console.print(f"hidden at {console.width} columns: {', '.join(hidden)} (--json)", highlight=False)
+
+
+def _rows(result: CaseResult) -> list[dict[str, str]]:
+    if result.error:
+        return [{"model": result.model, "case": result.case, "output": "-", "result": "[red]ERROR[/red]",
+                 **dict.fromkeys(_NUMBER_COLUMNS, "")}]
+    return [{"model": result.model, "case": result.case, "output": out.name, "result": _verdict(out),
+             **_numbers(out)} for out in result.outputs]
 
 
 def _verdict(out: OutputStats) -> str:
-    if out.problem:
-        return f"[red]FAIL[/red] {out.problem}"
     return "[green]pass[/green]" if out.passed else "[red]FAIL[/red]"
 
 
-def _numbers(out: OutputStats) -> list[str]:
-    return [_fmt(out.max_abs), _fmt(out.max_rel), _fmt(out.mean_abs), f"{out.cosine:.6f}",
-            f"{out.nan}/{out.inf}", _fmt(out.min_atol), _fmt(out.min_rtol),
-            f"atol {out.tolerance.atol:g} rtol {out.tolerance.rtol:g}"]
+def _numbers(out: OutputStats) -> dict[str, str]:
+    if out.problem:  # a missing output or a shape mismatch has no statistics to show
+        return dict.fromkeys(_NUMBER_COLUMNS, "")
+    return {"max abs": _fmt(out.max_abs), "max rel": _fmt(out.max_rel), "cosine": f"{out.cosine:.6f}",
+            "min atol": _fmt(out.min_atol), "min rtol": _fmt(out.min_rtol), "mean abs": _fmt(out.mean_abs),
+            "nan/inf": f"{out.nan}/{out.inf}", "atol/rtol": f"{out.tolerance.atol:g}/{out.tolerance.rtol:g}"}
+
+
+def _widest(rows: list[dict[str, str]], column: str) -> int:
+    plain = [Text.from_markup(row[column]).cell_len for row in rows]
+    return max([len(column), *plain])
+
+
+def _columns_that_fit(rows: list[dict[str, str]], width: int) -> tuple[str, ...]:
+    """The number columns to show in ``width`` terminal columns, in order (see _NUMBER_COLUMNS)."""
+    used = 1 + sum(min(_widest(rows, c), _TEXT_MIN_WIDTH) + _CELL_PADDING for c in _TEXT_COLUMNS)
+    for index, column in enumerate(_NUMBER_COLUMNS):
+        if index == _BEFORE_ROOMY_TEXT:
+            used += sum(min(_widest(rows, c), _TEXT_ROOMY_WIDTH) - min(_widest(rows, c), _TEXT_MIN_WIDTH)
+                        for c in _TEXT_COLUMNS)
+        used += _widest(rows, column) + _CELL_PADDING
+        if index >= _ALWAYS_SHOWN and used > width:
+            return _NUMBER_COLUMNS[:index]
+    return _NUMBER_COLUMNS
 
 
 def failure_lines(results: Iterable[CaseResult]) -> list[str]:

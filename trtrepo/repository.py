@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class TensorFacts:
     triton_type: str
     shape: tuple[int, ...]  # full network shape, -1 where dynamic
     dims: tuple[int, ...]  # Triton dims: without the batch dim when batching
+    data_dependent: tuple[int, ...] = ()  # dims of ``shape`` whose length depends on the data (-1 there)
 
     @property
     def config_dims(self) -> tuple[int, ...]:
@@ -66,9 +68,16 @@ class ModelFacts:
     num_profiles: int
 
 
-def network_facts(network: Any, spec: ModelSpec) -> ModelFacts:
-    """Read I/O names, types and dims from the network; check they suit Triton's batching."""
+def network_facts(network: Any, spec: ModelSpec,
+                  data_dependent: Mapping[str, tuple[int, ...]] | None = None) -> ModelFacts:
+    """Read I/O names, types and dims from the network; check they suit Triton's batching.
+
+    ``data_dependent`` names the output dims whose length depends on tensor values
+    (``ConversionResult.data_dependent``): the network has -1 there, like a dynamic dim, and so
+    does config.pbtxt; Triton's TensorRT backend allocates such outputs once their shape is known.
+    """
     batching = spec.max_batch_size > 0
+    data_dependent = data_dependent or {}
 
     # With max_batch_size 1 the batch dim may be a static 1: Triton's TensorRT backend accepts an
     # engine whose batch dim is no wildcard for max_batch_size up to 1 (instance_state.cc).
@@ -83,13 +92,29 @@ def network_facts(network: Any, spec: ModelSpec) -> ModelFacts:
                 + (" (dynamic, or 1)" if spec.max_batch_size == 1 else " (dynamic)")
             )
         dtype = from_trt(tensor.dtype)
-        return TensorFacts(tensor.name, dtype.name, dtype.triton, shape, shape[1:] if batching else shape)
+        dependent = tuple(data_dependent.get(tensor.name, ())) if role == "output" else ()
+        return TensorFacts(tensor.name, dtype.name, dtype.triton, shape, shape[1:] if batching else shape, dependent)
 
+    _check_data_dependent_batching(spec, data_dependent)
     inputs = tuple(facts(network.get_input(i), "input") for i in range(network.num_inputs))
     outputs = tuple(facts(network.get_output(i), "output") for i in range(network.num_outputs))
     _check_profile_batch(spec)
     dynamic = any(d.is_dynamic for t in spec.inputs for d in t.shape)
     return ModelFacts(inputs, outputs, spec.max_batch_size, len(spec.profile_list) if dynamic else 0)
+
+
+def _check_data_dependent_batching(spec: ModelSpec, data_dependent: Mapping[str, tuple[int, ...]]) -> None:
+    """A data-dependent length is never the batch dim, nor shared by requests batched together."""
+    for name, dims in data_dependent.items():
+        which = f"dim {dims[0]}" if len(dims) == 1 else "dims " + ", ".join(map(str, dims))
+        where = (f"{spec.spec_file}: model {spec.name!r}: output {name!r}: the length of its {which} depends on "
+                 "the input values (nonzero, x[mask], masked_select)")
+        if spec.max_batch_size and 0 in dims:
+            raise RepositoryError(f"{where}, so it is not the batch dim that max_batch_size = {spec.max_batch_size} "
+                                  "needs: set max_batch_size: 0 (Triton then sends the model whole tensors)")
+        if spec.dynamic_batching is not None:
+            raise RepositoryError(f"{where}: with dynamic_batching, requests batched together would get one length "
+                                  "computed from all of them; remove dynamic_batching")
 
 
 def _check_profile_batch(spec: ModelSpec) -> None:

@@ -118,17 +118,52 @@ def random_shapes(spec: ModelSpec, profile: dict[str, Dim], rng: random.Random) 
     return shapes
 
 
+@dataclass(frozen=True)
+class BadSample:
+    """A user's sample that cannot be used, and why (a comparing command reports it as its own case)."""
+
+    label: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class UserSamples:
+    """What ``verify.inputs`` names: the usable samples, and each one that is not with its reason."""
+
+    good: list[Sample]
+    bad: list[BadSample]
+
+
 def user_samples(spec: ModelSpec) -> list[Sample]:
-    """The samples models.yaml's ``verify.inputs`` names, checked against the declared inputs."""
-    samples: list[Sample] = []
+    """The samples models.yaml's ``verify.inputs`` names; SourceError for the first bad one."""
+    loaded = load_user_samples(spec)
+    if loaded.bad:
+        raise SourceError(loaded.bad[0].problem)
+    return loaded.good
+
+
+def load_user_samples(spec: ModelSpec) -> UserSamples:
+    """Every sample ``verify.inputs`` names, each checked against the declared inputs on its own,
+    so one bad file (a wrong shape, a missing input) costs only its own case."""
+    good: list[Sample] = []
+    bad: list[BadSample] = []
     for entry in spec.verify_inputs:
-        if entry.endswith((".npz", ".npy")):
-            samples.append(Sample(Path(entry).name, _load_array_file(spec, entry)))
-        else:
-            samples += [Sample(f"{entry}[{i}]", s) for i, s in enumerate(_call_generator(spec, entry))]
-    for sample in samples:
-        _check_sample(spec, sample)
-    return samples
+        try:
+            if entry.endswith((".npz", ".npy")):
+                found = [Sample(Path(entry).name, _load_array_file(spec, entry))]
+            else:
+                found = [Sample(f"{entry}[{i}]", s) for i, s in enumerate(_call_generator(spec, entry))]
+        except SourceError as exc:
+            bad.append(BadSample(Path(entry).name if entry.endswith((".npz", ".npy")) else entry, str(exc)))
+            continue
+        for sample in found:
+            try:
+                _check_sample(spec, sample)
+            except SourceError as exc:
+                bad.append(BadSample(sample.label, str(exc)))
+            else:
+                good.append(sample)
+    return UserSamples(good, bad)
 
 
 def _where(spec: ModelSpec) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import io
 import os
 import pickle
 import re
@@ -23,6 +24,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils import _pytree as pytree
 
 from trtrepo.errors import SourceError
 from trtrepo.spec import ModelSpec
@@ -107,12 +109,33 @@ class UnsafeProgramError(ValueError):
     """A saved program holds pickled Python objects, which loading would execute."""
 
 
-def load_program(path: Path) -> torch.export.ExportedProgram:
-    """``torch.export.load`` as safely as torch allows: the graph is JSON, tensors go through
-    torch.load's weights-only unpickler (forced even where torch asks for full pickle), and an
-    archive holding pickled Python objects is refused before anything is unpickled."""
+def save_program(program: torch.export.ExportedProgram) -> bytes:
+    """The program in torch.export's own file format (weights included), its result stored flat.
+
+    Flat: a tuple of the leaves in order (``trtrepo.structure`` keeps their names), because loading a
+    program whose result is a ``ModelOutput`` or the user's dataclass would need that class
+    importable wherever the repository is served.
+    """
+    signature = program.module_call_graph[0].signature
+    assert signature is not None
+    structured = signature.out_spec
+    signature.out_spec = pytree.tree_structure(tuple(range(structured.num_leaves)))
     try:
-        with zipfile.ZipFile(path) as archive:
+        buffer = io.BytesIO()
+        torch.export.save(program, buffer)
+        return buffer.getvalue()
+    finally:
+        signature.out_spec = structured
+
+
+def load_program(source: Path | bytes) -> torch.export.ExportedProgram:
+    """``torch.export.load`` of a file (or of bytes) as safely as torch allows: the graph is JSON,
+    tensors go through torch.load's weights-only unpickler (forced even where torch asks for full
+    pickle), and an archive holding pickled Python objects is refused before anything is unpickled."""
+    path = source if isinstance(source, Path) else "the stored program"
+    opened: Any = source if isinstance(source, Path) else io.BytesIO(source)
+    try:
+        with zipfile.ZipFile(opened) as archive:
             names = archive.namelist()
     except (OSError, zipfile.BadZipFile) as exc:
         raise UnsafeProgramError(f"{path} is not a torch.export archive ({exc})") from None
@@ -122,12 +145,28 @@ def load_program(path: Path) -> torch.export.ExportedProgram:
                                  "loading would execute; trtrepo loads only graphs and tensors")
     with _weights_only_unpickling():
         try:
-            return torch.export.load(str(path))
+            program = torch.export.load(str(source) if isinstance(source, Path) else io.BytesIO(source))
+            _repair_derived_ranges(program)
+            return program
         except pickle.UnpicklingError as exc:
             found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
             what = f" ({found.group(1)})" if found else ""
             raise UnsafeProgramError(f"{path} holds a pickled object that is not a plain tensor{what}, which "
                                      "loading would execute; trtrepo refuses it") from None
+
+
+def _repair_derived_ranges(program: torch.export.ExportedProgram) -> None:
+    """Drop the derived-dim expressions (``8*s6``) a loaded program's shape environment holds as if
+    they were symbols: torch rebuilds ``var_to_range`` from ``range_constraints``, whose keys include
+    them, and re-tracing (lowering) then fails with "expected sympy.Symbol". Their ranges stay in
+    ``range_constraints``; the symbols they are built from keep theirs."""
+    import sympy
+    from torch._export.utils import _get_shape_env_from_gm
+
+    env = _get_shape_env_from_gm(program.graph_module)
+    if env is not None:
+        for key in [k for k in env.var_to_range if not isinstance(k, sympy.Symbol)]:
+            del env.var_to_range[key]
 
 
 @contextmanager

@@ -132,13 +132,19 @@ def resolve_outputs(spec: ModelSpec, paths: Sequence[KeyPath]) -> tuple[TensorSp
     """
     names = [leaf_name(p) for p in paths]
     if not spec.outputs:
-        return tuple(TensorSpec(name, None) for name in names)
-    if is_keyed(paths):
-        return _match_by_name(spec, names)
-    if len(spec.outputs) != len(names):
+        resolved = tuple(TensorSpec(name, None) for name in names)
+    elif is_keyed(paths):
+        resolved = _match_by_name(spec, names)
+    elif len(spec.outputs) != len(names):
         _refuse(spec, f"outputs: the model returns {len(names)} tensor(s) ({', '.join(names)}) but models.yaml "
                       f"declares {len(spec.outputs)} ({', '.join(o.name for o in spec.outputs)})")
-    return spec.outputs
+    else:
+        resolved = spec.outputs
+    clashes = sorted({o.name for o in resolved} & {t.name for t in spec.inputs})
+    if clashes:
+        _refuse(spec, f"outputs: {', '.join(map(repr, clashes))} is also an input's name; Triton needs every input "
+                      "and output named differently: declare `outputs:` with other names")
+    return resolved
 
 
 def _match_by_name(spec: ModelSpec, names: list[str]) -> tuple[TensorSpec, ...]:

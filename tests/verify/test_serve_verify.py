@@ -8,6 +8,7 @@ model, ``broken``, fails to load on purpose, to prove "model not ready" is repor
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -45,6 +46,14 @@ models:
     outputs: [{name: logits, dtype: bf16}]
 """
 
+NARROW_PROFILE = """
+models:
+  - name: mlp_rows
+    source: models.mlp:build
+    inputs: [{name: features, dtype: fp32, shape: [{min: 2, max: 6, multiple_of: 2}, 16]}]
+    outputs: [{name: logits}]
+"""
+
 
 def _yaml_beside_examples(tmp: Path, name: str, text: str) -> Path:
     """A models.yaml in a copy of examples/ so `models.mlp` imports from there."""
@@ -64,6 +73,8 @@ def server(tmp_path_factory):
     assert build_project(load_project(perturbed).models, BuildOptions(repo)).exit_code == 0
     low = _yaml_beside_examples(tmp, "low", LOW_PRECISION_IO)
     assert build_project(load_project(low).models, BuildOptions(repo)).exit_code == 0
+    narrow = _yaml_beside_examples(tmp, "narrow", NARROW_PROFILE)
+    assert build_project(load_project(narrow).models, BuildOptions(repo)).exit_code == 0
     # A model that cannot load: its stored program is missing (from the snapshot serve loads).
     shutil.copytree(repo / "mlp", repo / "broken")
     config = (repo / "broken" / "config.pbtxt").read_text().replace('name: "mlp"', 'name: "broken"')
@@ -89,6 +100,9 @@ def test_examples_verify_green(server, cli, protocol, tmp_path):
         (m, c) for m in ("mlp", "cnn") for c in ("min", "opt", "max", "random1")}
     assert all(c["outputs"][0]["max_abs"] < 1e-5 for c in data["cases"])
     assert set(data["latency"]) == {"mlp", "cnn"} and data["latency"]["mlp"]["p50_ms"] > 0
+    record = json.loads((server.tmp / "repo" / "mlp" / "trtrepo.json").read_text())
+    assert data["served"]["mlp"] == {"trtrepo_network_fingerprint": record["network_fingerprint"],
+                                     "trtrepo_plan_sha256": record["plan_sha256"]}, "tied to the exact plan"
     assert 'tests="8"' in junit.read_text() and 'failures="0"' in junit.read_text()
 
 
@@ -188,3 +202,39 @@ def test_compare_catches_other_weights_in_the_repository(server, cli, tmp_path):
     result = cli("compare", other, "--expected", "eager", "--got", "program", "--repo", repo)
     assert result.exit_code == 1, result.output
     assert "mlp_perturbed [max]: output 'logits': out of tolerance" in result.output
+
+
+def test_verify_refuses_a_server_serving_another_build(server, cli, tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(server.tmp / "repo", repo)
+    record_path = repo / "mlp" / "trtrepo.json"
+    record = json.loads(record_path.read_text())
+    record["plan_sha256"] = "0" * 64  # the repository's build is now another than the one served
+    record_path.write_text(json.dumps(record))
+    result = cli("verify", EXAMPLES / "models.yaml", "--model", "mlp", "--repo", repo, "--url", server.url_http)
+    assert result.exit_code == 1
+    assert "trtrepo_plan_sha256: server" in result.output and "the server serves another build" in result.output
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    (8, "input 'features': model expected the shape of dimension 0 to be between 2 and 6 but received 8"),
+    (3, "input 'features': model expected the shape of dimension 0 to be a multiple of 2 but received 3"),
+])
+def test_a_request_outside_the_profile_is_refused_as_the_engine_would(server, rows, message):
+    """Triton's config says -1 for the rows; the engine's profile takes 2..6 in steps of 2. The served
+    model refuses what the engine would refuse, in the TensorRT backend's words, and keeps serving."""
+    import numpy as np
+    import tritonclient.http as http
+    from tritonclient.utils import InferenceServerException
+
+    client = http.InferenceServerClient(server.url_http)
+    assert client.get_model_config("mlp_rows")["input"][0]["dims"] == [-1, 16]
+
+    def request(count: int):
+        tensor = http.InferInput("features", [count, 16], "FP32")
+        tensor.set_data_from_numpy(np.ones((count, 16), dtype=np.float32))
+        return client.infer("mlp_rows", [tensor])
+
+    with pytest.raises(InferenceServerException, match=re.escape(message)):
+        request(rows)
+    assert request(4).as_numpy("logits").shape == (4, 10)

@@ -13,12 +13,14 @@ import pytest
 
 from tests.conftest import EXAMPLES
 from trtrepo.build import build_one_model
+from trtrepo.check import RANDOM_SAMPLES
 from trtrepo.repository import parse_config
 from trtrepo.spec import ModelSpec, load_project
 
 ZOO = EXAMPLES / "zoo" / "models.yaml"
 PROJECT = load_project(ZOO)
 POINTS = ["min", "opt", "max"]
+CHECK_CASES = POINTS + [f"random{n + 1}" for n in range(RANDOM_SAMPLES)]  # what check runs by default
 
 # Model name -> why it cannot pass yet (the op, node and message `trtrepo check --model NAME` gives).
 XFAIL: dict[str, str] = {}
@@ -67,8 +69,8 @@ def test_zoo_model_builds_and_passes_check(spec: ModelSpec):
     assert EXERCISES[spec.name] <= set(record["converters"])
     assert record["check"]["passed"] is True
     cases = record["check"]["cases"]
-    assert [c["case"] for c in cases] == POINTS
-    assert cases[-1]["input_shapes"] == {t.name: list(t.shape_at("max")) for t in spec.inputs}
+    assert [c["case"] for c in cases] == CHECK_CASES
+    assert cases[2]["input_shapes"] == {t.name: list(t.shape_at("max")) for t in spec.inputs}
     assert [o["name"] for o in cases[-1]["outputs"]] == [o.name for o in spec.outputs]
 
     config = parse_config(built.config_text, spec.name)
@@ -88,4 +90,4 @@ def test_check_cli_passes_the_zoo(cli, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(report_file.read_text())
     assert report["passed"] is True
-    assert {(c["model"], c["case"]) for c in report["cases"]} == {(n, p) for n in names for p in POINTS}
+    assert {(c["model"], c["case"]) for c in report["cases"]} == {(n, p) for n in names for p in CHECK_CASES}

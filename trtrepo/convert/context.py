@@ -38,12 +38,16 @@ class Capabilities:
     """What the TensorRT in use can build, where its flavours differ (converters read this, never the flavour)."""
 
     bf16_deconvolution: bool = True
+    # Layers whose output shape depends on the data (INonZeroLayer, INMSLayer) can be built.
+    data_dependent_shapes: bool = True
 
     @classmethod
     def of(cls, flavour: Flavour) -> Capabilities:
         """The capabilities of a TensorRT flavour."""
-        # TensorRT for RTX 1.7 cannot build a bf16 deconvolution (Myelin: "could not infer output types").
-        return cls(bf16_deconvolution=flavour.name != "rtx")
+        rtx = flavour.name == "rtx"
+        # TensorRT for RTX 1.7 cannot build a bf16 deconvolution (Myelin: "could not infer output types"),
+        # nor NonZero or NMS ("has no runners that implement it", NVIDIA/TensorRT-RTX issue 32).
+        return cls(bf16_deconvolution=not rtx, data_dependent_shapes=not rtx)
 
 
 @dataclass

@@ -21,9 +21,10 @@ from trtrepo.convert.precision import compute_dtype
 from trtrepo.convert.registry import REGISTRY, Registry, target_name
 from trtrepo.convert.support import find_unsupported, unsupported_message
 from trtrepo.dtypes import to_trt
-from trtrepo.errors import ConversionError, UnsupportedOpsError
-from trtrepo.graph import constant_values, fake_value, is_folded, source_line, user_input_names
+from trtrepo.errors import ConversionError, SpecError, UnsupportedOpsError
+from trtrepo.graph import constant_values, data_dependent_dims, fake_value, is_folded, source_line, user_input_names
 from trtrepo.spec import ModelSpec, TensorSpec
+from trtrepo.spec.messages import suggest
 from trtrepo.structure import input_order, served_as_vector
 from trtrepo.trt_flavour import flavour, logger
 
@@ -47,6 +48,9 @@ class ConversionResult:
     origins: dict[str, NodeOrigin] = field(default_factory=dict)  # tensor name -> FX node
     converters_used: dict[str, int] = field(default_factory=dict)  # op -> count
     converted_nodes: dict[str, str] = field(default_factory=dict)  # FX node -> the op whose converter ran
+    # Output name -> its dims whose length depends on tensor values (nonzero, x[mask]), where any do.
+    data_dependent: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    node_tensors: dict[str, str] = field(default_factory=dict)  # FX node -> the network tensor holding its value
     context: ConversionContext | None = None  # keeps weight arrays alive until the build
 
 
@@ -64,6 +68,8 @@ class TRTInterpreter(torch.fx.Interpreter):
                                      settings=settings or ConversionSettings())
         self.constants = constant_values(program)
         self.user_inputs = user_input_names(program)
+        # The names Triton clients use: no internal tensor may take one (TensorRT names are unique).
+        self.reserved = {t.name for t in spec.inputs} | {o.name for o in spec.outputs}
         self.result = ConversionResult(network, [t.name for t in spec.inputs], [t.name for t in spec.outputs])
 
     # ---- entry point -----------------------------------------------------------------------
@@ -71,6 +77,7 @@ class TRTInterpreter(torch.fx.Interpreter):
     def convert(self) -> ConversionResult:
         """Check the graph, then fill the network; raise with every problem named."""
         self._check_signature()
+        self._check_precision_overrides()
         unsupported = find_unsupported(self.graph, self.registry)
         if unsupported:
             raise UnsupportedOpsError(f"{self.spec.spec_file}: " + unsupported_message(self.spec.name, unsupported))
@@ -90,6 +97,21 @@ class TRTInterpreter(torch.fx.Interpreter):
         if len(outputs) != len(self.spec.outputs):
             raise ConversionError(f"{self.spec.spec_file}: model {self.spec.name!r}: outputs: the model returns "
                                   f"{len(outputs)} tensor(s) but models.yaml declares {len(self.spec.outputs)}")
+
+    def _check_precision_overrides(self) -> None:
+        """``op_precision`` and ``node_precision`` must name ops and nodes of this graph: an override
+        that matches nothing would silently do nothing."""
+        nodes = [n for n in self.graph.nodes if n.op == "call_function"]
+        ops = sorted({target_name(n.target) for n in nodes})
+        names = [n.name for n in nodes]
+        settings = self.ctx.settings
+        problems = [f"op_precision: {op!r} is no op of this model's graph{suggest(op, ops)}"
+                    for op in settings.op_precision if op not in ops]
+        problems += [f"node_precision: {node!r} is no node of this model's graph{suggest(node, names)} "
+                     "(`trtrepo graph models.yaml --model NAME` lists them)"
+                     for node in settings.node_precision if node not in names]
+        if problems:
+            raise SpecError(str(self.spec.spec_file), [f"model {self.spec.name!r}: {p}" for p in problems])
 
     def _network_input(self, tensor: TensorSpec) -> Any:
         """A network input in its declared dtype; float inputs then enter the engine's precision."""
@@ -172,6 +194,8 @@ class TRTInterpreter(torch.fx.Interpreter):
                 tensor = self.ctx.network.add_identity(tensor).get_output(0)
             tensor.name = spec_out.name
             self.ctx.network.mark_output(tensor)
+            if dims := data_dependent_dims(node):
+                self.result.data_dependent[spec_out.name] = dims
         return values
 
     # ---- helpers ---------------------------------------------------------------------------
@@ -186,10 +210,13 @@ class TRTInterpreter(torch.fx.Interpreter):
         network = self.ctx.network
         count = network.num_layers - first_layer
         origin = NodeOrigin(n.name, target_name(n.target) if n.op == "call_function" else n.op, source_line(n))
+        # A node named like a model input or output ("embedding") names its tensors "embedding:node":
+        # ':' is no character of a models.yaml name, so the user's names always win.
+        base = f"{n.name}:node" if n.name in self.reserved else n.name
         for index in range(first_layer, network.num_layers):
             layer = network.get_layer(index)
             if layer.name.startswith("(Unnamed Layer"):
-                layer.name = n.name if count == 1 else f"{n.name}/{index - first_layer}"
+                layer.name = base if count == 1 else f"{base}/{index - first_layer}"
             for o in range(layer.num_outputs):
                 out = layer.get_output(o)
                 if not out.is_network_input and out.name.startswith("(Unnamed"):
@@ -197,8 +224,10 @@ class TRTInterpreter(torch.fx.Interpreter):
                 self.result.origins[out.name] = origin
         if count and isinstance(value, self.ctx.trt.ITensor) and not value.is_network_input:
             if value.name in self.result.origins and self.result.origins[value.name] is origin:
-                value.name = n.name  # the node's result carries exactly the node's name
-                self.result.origins[n.name] = origin
+                value.name = base  # the node's result carries the node's name
+                self.result.origins[base] = origin
+        if isinstance(value, self.ctx.trt.ITensor):
+            self.result.node_tensors[n.name] = value.name
 
     def _infer_new_shapes(self, first_layer: int) -> None:
         """Ask TensorRT for the shape of every tensor this node made.

@@ -39,7 +39,7 @@ def in_fp32(module: nn.Module) -> nn.Module:
 class EagerRunner:
     """``module(*inputs)`` in fp32, outputs named as models.yaml declares them."""
 
-    def __init__(self, spec: ModelSpec, module: nn.Module, name: str = "eager", device: str | None = None,
+    def __init__(self, spec: ModelSpec, module: nn.Module, name: str = "eager PyTorch", device: str | None = None,
                  binding: InputBinding | None = None):
         self.spec = spec
         self.name = name

@@ -19,9 +19,11 @@ from typing import Any
 import torch
 
 from trtrepo.dtypes import from_numpy, to_numpy
-from trtrepo.repository import PLAN_FILE, read_config
+from trtrepo.engine import shape_problem
+from trtrepo.repository import PLAN_FILE, read_config, read_record
 from trtrepo.runners import ReferenceRunner, Runner, TensorRTRunner
 from trtrepo.serve.derived import MODE_PARAMETER, SOURCE_PARAMETER
+from trtrepo.spec import model_spec_from_record
 
 
 def load_runner(mode: str, model_dir: Path, version: str) -> Runner:
@@ -67,6 +69,8 @@ class TritonPythonModel:
         self.inputs = [t["name"] for t in config["input"]]
         self.bf16_inputs = {t["name"] for t in config["input"] if t["data_type"] == "TYPE_BF16"}
         self.outputs = [t["name"] for t in config["output"]]
+        record = read_record(source_dir)
+        self.spec = model_spec_from_record(record["spec_file"], record["spec"])
         self.runner: Runner | None = load_runner(self.mode, source_dir, args["model_version"])
 
     def execute(self, requests: list[Any]) -> list[Any]:
@@ -78,6 +82,11 @@ class TritonPythonModel:
             try:
                 inputs = {n: _from_triton(pb_utils.get_input_tensor_by_name(request, n), n in self.bf16_inputs)
                           for n in self.inputs}
+                # Refused as Triton's TensorRT backend would: the engine takes no shape outside its profiles.
+                if problem := shape_problem(self.spec, {n: tuple(t.shape) for n, t in inputs.items()}):
+                    responses.append(pb_utils.InferenceResponse(output_tensors=[], error=pb_utils.TritonError(
+                        f"[request for model {self.spec.name!r}] {problem}")))
+                    continue
                 assert self.runner is not None, "execute after finalize"
                 with torch.no_grad():
                     produced = self.runner.infer(inputs)

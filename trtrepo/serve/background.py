@@ -1,17 +1,27 @@
-"""Run the server in the foreground until a signal, or in the background tracked by a pid file."""
+"""Run the server in the foreground until a signal, or in the background tracked by a pid file.
+
+A background server is tracked twice: by the pid file in its work folder (what ``serve --stop
+--workdir DIR`` reads), and by an entry in a small per-user registry (``install.server_registry_dir``)
+so that ``serve --stop`` run from another folder still finds it — or lists them when several run.
+An entry whose process is gone, or is no longer that server, is dropped when the registry is read.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from trtrepo.errors import ServeError
+from trtrepo.serve.install import server_registry_dir
 from trtrepo.serve.processes import (
     command_line,
     is_alive,
@@ -85,10 +95,12 @@ def start_background(model_repository: Path, pid_file: Path, **server_options: A
     if pid is not None and _is_tritonserver(pid):
         raise ServeError(
             f"a Triton server is already running with pid {pid} (from {pid_file}); "
-            "stop it first (`trtrepo serve stop`)"
+            f"stop it first: `trtrepo serve --stop --workdir {pid_file.parent}`"
         )
     server = TritonServer(model_repository, pid_file=pid_file, **server_options)
-    return server.start()
+    server.start()
+    _register(server, Path(pid_file))
+    return server
 
 
 def stop_background(pid_file: Path, grace_period: float = STOP_GRACE_PERIOD_S) -> bool:
@@ -104,6 +116,7 @@ def stop_background(pid_file: Path, grace_period: float = STOP_GRACE_PERIOD_S) -
         )
     if not _is_tritonserver(pid):
         pid_file.unlink(missing_ok=True)
+        _unregister(pid)
         return False
     shm_prefix = _shm_region_prefix(pid)
     # A TritonServer leads its own process group (start_new_session), which holds its stubs.
@@ -124,7 +137,77 @@ def stop_background(pid_file: Path, grace_period: float = STOP_GRACE_PERIOD_S) -
     if shm_prefix:
         remove_shared_memory_regions(shm_prefix)
     pid_file.unlink(missing_ok=True)
+    _unregister(pid)
     return True
+
+
+@dataclass(frozen=True)
+class BackgroundServer:
+    """A background server as the registry lists it."""
+
+    pid: int
+    pid_file: Path  # in the server's work folder: ``workdir`` is its parent
+    model_repository: Path  # the (derived) repository it serves
+    http_url: str
+    grpc_url: str
+    started_at: float  # seconds since the epoch
+
+    @property
+    def workdir(self) -> Path:
+        """The folder ``serve --stop --workdir`` names to stop this server."""
+        return self.pid_file.parent
+
+
+def running_servers() -> list[BackgroundServer]:
+    """The background servers of this user that still run, oldest first; stale entries are dropped."""
+    servers = []
+    for entry in sorted(_registry().glob("*.json")):
+        server = _read_entry(entry)
+        if server is not None and _is_the_server(server):
+            servers.append(server)
+        else:
+            entry.unlink(missing_ok=True)
+    return sorted(servers, key=lambda s: s.started_at)
+
+
+def _registry() -> Path:
+    return server_registry_dir()
+
+
+def _register(server: TritonServer, pid_file: Path) -> None:
+    """List ``server`` in the registry. Best effort: the pid file alone still stops it."""
+    assert server.pid is not None
+    entry = BackgroundServer(server.pid, pid_file.resolve(), server.model_repository, server.url_http,
+                             server.url_grpc, time.time())
+    record = {**asdict(entry), "pid_file": str(entry.pid_file), "model_repository": str(entry.model_repository)}
+    try:
+        _registry().mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=_registry(), suffix=".tmp", delete=False) as staging:
+            json.dump(record, staging)
+        os.replace(staging.name, _registry() / f"{server.pid}.json")  # readers never see half an entry
+    except OSError:
+        return
+
+
+def _unregister(pid: int) -> None:
+    try:
+        (_registry() / f"{pid}.json").unlink(missing_ok=True)
+    except OSError:
+        return
+
+
+def _read_entry(path: Path) -> BackgroundServer | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return BackgroundServer(int(data["pid"]), Path(data["pid_file"]), Path(data["model_repository"]),
+                                str(data["http_url"]), str(data["grpc_url"]), float(data["started_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # half-written by a crash, or not ours: dropped like a stale entry
+
+
+def _is_the_server(server: BackgroundServer) -> bool:
+    """Still running, and still that server: the pid may since belong to another process."""
+    return _is_tritonserver(server.pid) and f"--model-repository={server.model_repository}" in command_line(server.pid)
 
 
 def read_pid_file(pid_file: Path) -> int | None:

@@ -20,8 +20,9 @@ from tritonclient.grpc import model_config_pb2
 
 from trtrepo import __version__
 from trtrepo.errors import ServeError
+from trtrepo.integrity import plan_problems, rebuild_hint, served_parameters
 from trtrepo.rendering import render
-from trtrepo.repository import CONFIG_FILE, PROGRAM_FILE, RECORD_FILE, parse_config, read_config
+from trtrepo.repository import CONFIG_FILE, PROGRAM_FILE, RECORD_FILE, parse_config, read_config, read_record
 from trtrepo.serve.preamble import python_backend_preamble
 
 MODES = ("tensorrt", "reference")
@@ -119,7 +120,12 @@ def _derive_model(model_dir: Path, target: Path, mode: str) -> DerivedModel:
     versions = tuple(sorted((p.name for p in source.iterdir() if p.is_dir() and p.name.isdigit()), key=int))
     if not versions:
         raise ServeError(f"{model_dir} has no version folder with a model.plan")
-    served = derived_config(config, source.resolve(), mode, origin=model_dir.resolve())
+    record = read_record(source)
+    if problems := plan_problems(source, record):  # refused before the server starts, with what to do
+        raise ServeError(f"model {config.name!r} in {model_dir.parent}: {'; '.join(problems)}: "
+                         f"{rebuild_hint(config.name)}")
+    served = derived_config(config, source.resolve(), mode, origin=model_dir.resolve(),
+                            identity=served_parameters(record))
     (out_dir / CONFIG_FILE).write_text(served, encoding="utf-8")
     model_py = _render_model_py(config.name, mode)
     for version in versions:
@@ -175,10 +181,12 @@ def _copy_tree(dir_fd: int, target: Path) -> None:
 
 
 def derived_config(config: model_config_pb2.ModelConfig, model_dir: Path, mode: str,
-                   origin: Path | None = None) -> str:
+                   origin: Path | None = None, identity: dict[str, str] | None = None) -> str:
     """The production config with the Python backend in place of the plan; I/O and batching kept.
 
-    ``model_dir`` is the folder the backend loads from (the snapshot); ``origin`` the production one.
+    ``model_dir`` is the folder the backend loads from (the snapshot); ``origin`` the production one;
+    ``identity`` the plan hash and network fingerprint the backend verifies at load, which ``verify``
+    then reports.
     """
     served = model_config_pb2.ModelConfig()
     served.CopyFrom(config)
@@ -195,6 +203,8 @@ def derived_config(config: model_config_pb2.ModelConfig, model_dir: Path, mode: 
     served.optimization.ClearField("cuda")
     served.ClearField("model_warmup")
     served.parameters[MODE_PARAMETER].string_value = mode
+    for key, value in (identity or {}).items():
+        served.parameters[key].string_value = value
     served.parameters[SOURCE_PARAMETER].string_value = str(model_dir)
     text = f"# Derived by trtrepo {__version__} `serve` from {(origin or model_dir) / CONFIG_FILE}\n" \
            + text_format.MessageToString(served)

@@ -128,6 +128,12 @@ def _server_env(libs: Path) -> dict[str, str]:
     }
 
 
+def server_registry_dir() -> Path:
+    """Where background servers are listed, one file each, so ``serve --stop`` finds a server
+    started from any folder: ``servers/`` in the same per-user cache as the backend directory."""
+    return _default_cache_dir() / "servers"
+
+
 def _default_cache_dir() -> Path:
     if os.environ.get(CACHE_ENV_VAR):
         return Path(os.environ[CACHE_ENV_VAR])

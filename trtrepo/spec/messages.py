@@ -9,11 +9,20 @@ import difflib
 import math
 import reprlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 
 from trtrepo.spec import schema as rules
+
+
+@dataclass(frozen=True)
+class Found:
+    """One problem: its words, and the path into the document it is about (which gives its line)."""
+
+    text: str
+    path: tuple[Any, ...] = ()
 
 
 def suggest(word: str, candidates: Any) -> str:
@@ -54,12 +63,12 @@ _REPR.maxstring = _REPR.maxother = 50
 _REPR.maxlevel, _REPR.maxdict, _REPR.maxlist = 2, 3, 4
 
 
-def key_problems(document: dict[str, Any], value: Any, path: list[Any]) -> Iterator[str]:
+def key_problems(document: dict[str, Any], value: Any, path: list[Any]) -> Iterator[Found]:
     """Mapping keys that are not text (YAML reads `1:`, `true:` or `null:` as numbers and such)."""
     if isinstance(value, dict):
         for key, child in value.items():
             if not isinstance(key, str):
-                yield f"{where(document, path)}: key {short(key)} must be text (quote it)"
+                yield Found(f"{where(document, path)}: key {short(key)} must be text (quote it)", tuple(path))
             else:
                 yield from key_problems(document, child, path + [key])
     elif isinstance(value, list):
@@ -67,37 +76,39 @@ def key_problems(document: dict[str, Any], value: Any, path: list[Any]) -> Itera
             yield from key_problems(document, child, path + [index])
 
 
-def describe(document: dict[str, Any], error: jsonschema.ValidationError) -> Iterator[str]:
-    """The problem lines of one schema violation, in words."""
+def describe(document: dict[str, Any], error: jsonschema.ValidationError) -> Iterator[Found]:
+    """The problems of one schema violation, in words."""
     path = list(error.absolute_path)
-    at = where(document, path)
     if error.validator == "additionalProperties":
         allowed = error.schema.get("properties", {})
         for key in sorted(k for k in set(error.instance) - set(allowed) if isinstance(k, str)):
-            yield f"{where(document, path + [key])}: unknown key{suggest(key, allowed)}"
+            yield Found(f"{where(document, path + [key])}: unknown key{suggest(key, allowed)}", (*path, key))
     elif error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        yield f"{where(document, path + [missing])}: required field is missing"
+        yield Found(f"{where(document, path + [missing])}: required field is missing", tuple(path))
     elif error.validator == "oneOf" and isinstance(error.instance, dict) and error.context:
         # A mapping was meant as the mapping alternative: report what is wrong inside it.
         inner = ([e for e in error.context if e.relative_path]
                  or [e for e in error.context if e.validator not in ("type", "enum")] or list(error.context))
         yield from describe(document, jsonschema.exceptions.best_match(inner))
-    elif error.validator == "oneOf" and _is_dim_path(path) and _too_big(error.instance):
-        yield f"{at}: must be at most {rules.INT32_MAX} (got {error.instance})"
-    elif error.validator == "oneOf" and _is_dim_path(path):
-        yield (f"{at}: a dimension is a positive integer, 'batch', "
-               f"or a range {{min, opt, max}} (got {short(error.instance)})")
-    elif error.validator == "oneOf" and path and path[-1] == "inputs":
-        yield f"{at}: must be a file name or a list of them (got {short(error.instance)})"
-    elif error.validator == "oneOf":
-        yield f"{at}: must be true/false or a mapping (got {short(error.instance)})"
-    elif error.validator == "enum":
+    else:
+        yield Found(f"{where(document, path)}: {_what(error, path)}", tuple(path))
+
+
+def _what(error: jsonschema.ValidationError, path: list[Any]) -> str:
+    if error.validator == "oneOf" and _is_dim_path(path) and _too_big(error.instance):
+        return f"must be at most {rules.INT32_MAX} (got {error.instance})"
+    if error.validator == "oneOf" and _is_dim_path(path):
+        return f"a dimension is a positive integer, 'batch', or a range {{min, opt, max}} (got {short(error.instance)})"
+    if error.validator == "oneOf" and path and path[-1] == "inputs":
+        return f"must be a file name or a list of them (got {short(error.instance)})"
+    if error.validator == "oneOf":
+        return f"must be true/false or a mapping (got {short(error.instance)})"
+    if error.validator == "enum":
         choices = ", ".join(map(str, error.validator_value))
         suggestion = suggest(error.instance, error.validator_value) if isinstance(error.instance, str) else ""
-        yield f"{at}: must be one of {choices} (got {short(error.instance)}){suggestion}"
-    else:
-        yield f"{at}: {_plain(error)}"
+        return f"must be one of {choices} (got {short(error.instance)}){suggestion}"
+    return _plain(error)
 
 
 def _too_big(value: Any) -> bool:

@@ -8,6 +8,7 @@ below, each returning the problems it finds as ``(field path, message)`` pairs.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import unicodedata
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
+
+from trtrepo.spec.coverage import coverage_problems
 
 PRECISIONS = ["fp32", "fp16", "bf16"]
 INT32_MAX = 2**31 - 1  # Triton's config fields (batch sizes, counts, dims) are 32-bit
@@ -304,7 +307,8 @@ def range_problems(tensor: dict[str, Any], path: str) -> Iterator[Problem]:
 
 
 def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int, int]]) -> Iterator[Problem]:
-    """Profiles must name declared dynamic dims, stay inside their ranges, and cover every batch size."""
+    """Profiles must name declared dynamic dims, stay inside their ranges, and together cover every
+    size the declared ranges allow (each profile covers a box in the space of the dynamic dims)."""
     profiles = model.get("profiles")
     if not profiles:
         return
@@ -312,35 +316,19 @@ def profile_problems(model: dict[str, Any], declared: dict[str, tuple[int, int, 
         for name, rng in profile.items():
             path = f"profiles[{index}].{name}"
             if name not in declared:
-                yield path, f"no dynamic dimension is named {name!r} (known: {', '.join(sorted(declared)) or 'none'})"
+                known = ", ".join(sorted(declared)) or "none"
+                yield path, f"no dynamic dimension is named {name!r} (known: {known}){_closest(name, declared)}"
                 continue
             lo, hi, multiple_of = declared[name]
             yield from dim_problems(rng, path, multiple_of)
             if not lo <= rng["min"] <= rng["max"] <= hi:
                 yield path, f"range {rng['min']}..{rng['max']} leaves the declared range {lo}..{hi}"
-    batch = model.get("max_batch_size", 0)
-    if batch and "batch" in declared:
-        spans = [(p["batch"]["min"], p["batch"]["max"]) if "batch" in p else declared["batch"][:2] for p in profiles]
-        missing = _first_gap(spans, 1, batch)
-        if missing:
-            yield "profiles", (f"batch sizes {missing[0]}..{missing[1]} fit no profile, but max_batch_size is "
-                               f"{batch}: Triton would send batches no profile accepts")
+    yield from coverage_problems(profiles, declared, model.get("max_batch_size", 0))
 
 
-def _first_gap(spans: list[tuple[int, int]], low: int, high: int) -> tuple[int, int] | None:
-    """The first run of integers in [low, high] no (min, max) span covers (None when all are).
-
-    Intervals, not sets of sizes: max_batch_size may be in the millions.
-    """
-    reached = low - 1
-    for start, end in sorted(spans):
-        if start > reached + 1:
-            break
-        reached = max(reached, end)
-    if reached >= high:
-        return None
-    later = [start for start, _ in spans if start > reached + 1]
-    return reached + 1, min([high, *(start - 1 for start in later)])
+def _closest(name: str, declared: dict[str, Any]) -> str:
+    close = difflib.get_close_matches(name, list(declared), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def serving_problems(model: dict[str, Any]) -> Iterator[Problem]:

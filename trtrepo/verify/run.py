@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from trtrepo.compare import CaseResult, Comparison, compare_runs, exit_code
 from trtrepo.errors import Category, TrtrepoError
+from trtrepo.integrity import FINGERPRINT_PARAMETER, PLAN_PARAMETER
 from trtrepo.repository import PROGRAM_FILE, RECORD_FILE, read_record
 from trtrepo.runners import EagerRunner, TritonRunner
 from trtrepo.runners.base import TensorMeta, spec_outputs
 from trtrepo.runners.triton import Endpoint, RequestError, TritonClient
-from trtrepo.samples import generated_samples, user_samples
+from trtrepo.samples import UserSamples, generated_samples, load_user_samples
 from trtrepo.sources import is_saved_program, load_program, load_reference_module, weights_digest
 from trtrepo.spec import ModelSpec
 from trtrepo.structure import outputs_from_record, with_outputs
@@ -40,6 +42,7 @@ class VerifyReport:
     endpoint: Endpoint
     cases: list[CaseResult] = field(default_factory=list)
     latency: dict[str, dict[str, float]] = field(default_factory=dict)
+    served: dict[str, dict[str, str]] = field(default_factory=dict)  # model -> the plan/network verified
     problem: str = ""
 
     @property
@@ -73,7 +76,7 @@ def verify(models: tuple[ModelSpec, ...], endpoint: Endpoint, samples: int = 5, 
         return report
     for spec in models:
         try:
-            comparison = verify_model(client, spec, samples, concurrency, seed, reference)
+            comparison = verify_model(client, spec, samples, concurrency, seed, reference, report.served)
         except Exception as exc:  # one model's surprise must not cost the others their results
             comparison = Comparison([_failed(spec, "verify", f"{type(exc).__name__}: {exc}", Category.ERROR)], 0.0)
         report.cases += comparison.cases
@@ -87,27 +90,58 @@ def _failed(spec: ModelSpec, case: str, message: str, category: Category) -> Cas
 
 
 def verify_model(client: TritonClient, spec: ModelSpec, samples: int, concurrency: int, seed: int,
-                 reference: Reference) -> Comparison:
-    """Contract check, then every sample; never raises for a server-side problem."""
+                 reference: Reference, served: dict[str, dict[str, str]] | None = None) -> Comparison:
+    """Contract check, then every sample; never raises for a server-side problem.
+
+    ``served`` receives the plan hash and network fingerprint the server says it verified.
+    """
     spec = with_built_outputs(spec, reference.repository)
     try:
         if not client.model_ready(spec.name):
             return Comparison([_failed(spec, "ready", f"model {spec.name!r} is not ready on the server (not "
                                        "loaded, or failed to load: see the server log)", Category.UNAVAILABLE)], 0.0)
-        mismatches = contract_mismatches(spec, client.config(spec.name), client.metadata(spec.name))
+        config = client.config(spec.name)
+        mismatches = contract_mismatches(spec, config, client.metadata(spec.name))
     except RequestError as exc:
         return Comparison([_failed(spec, "ready", str(exc), Category.UNAVAILABLE)], 0.0)
+    identity = served_identity(config)
+    if served is not None and identity:
+        served[spec.name] = identity
+    mismatches += identity_mismatches(spec, identity, reference.repository)
     if mismatches:
         return Comparison([_failed(spec, "contract", "served model differs from models.yaml:\n  "
                                    + "\n  ".join(mismatches), Category.CONTRACT)], 0.0)
     try:
         eager = eager_reference(spec, reference)
-        inputs = user_samples(spec) if spec.verify_inputs else generated_samples(
-            spec, spec.verify_samples or samples, seed)
+        inputs = load_user_samples(spec) if spec.verify_inputs else UserSamples(generated_samples(
+            spec, spec.verify_samples or samples, seed), [])
     except TrtrepoError as exc:
         return Comparison([_failed(spec, "reference", str(exc), Category.REFERENCE)], 0.0)
-    outputs = spec_outputs(spec) or tuple(TensorMeta(t["name"]) for t in client.config(spec.name)["output"])
-    return compare_runs(spec, eager, TritonRunner(client, spec.name, outputs), inputs, concurrency)
+    bad = [_failed(spec, sample.label, sample.problem, Category.REFERENCE) for sample in inputs.bad]
+    if not inputs.good:
+        return Comparison(bad, 0.0)
+    outputs = spec_outputs(spec) or tuple(TensorMeta(t["name"]) for t in config["output"])
+    compared = compare_runs(spec, eager, TritonRunner(client, spec.name, outputs), inputs.good, concurrency)
+    return Comparison(bad + compared.cases, compared.seconds)
+
+
+def served_identity(config: dict[str, Any]) -> dict[str, str]:
+    """The plan hash and network fingerprint a trtrepo-served model verified at load ({} otherwise)."""
+    parameters = config.get("parameters") or {}
+    found = {key: (value or {}).get("string_value", "") for key, value in parameters.items()
+             if key in (FINGERPRINT_PARAMETER, PLAN_PARAMETER)}
+    return {key: value for key, value in found.items() if value}
+
+
+def identity_mismatches(spec: ModelSpec, identity: dict[str, str], repository: Path) -> list[str]:
+    """Where the served build is not the repository's (when both are known)."""
+    model_dir = repository / spec.name
+    if not identity or not (model_dir / RECORD_FILE).is_file():
+        return []
+    record = read_record(model_dir)
+    local = {FINGERPRINT_PARAMETER: record.get("network_fingerprint"), PLAN_PARAMETER: record.get("plan_sha256")}
+    return [f"{key}: server {value[:12]}, {repository} {str(local[key])[:12]} (the server serves another build "
+            "of the model)" for key, value in identity.items() if local.get(key) and local[key] != value]
 
 
 def with_built_outputs(spec: ModelSpec, repository: Path) -> ModelSpec:

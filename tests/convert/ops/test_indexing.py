@@ -6,8 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.convert.harness import Fn, Fn2, assert_converts, convert_module
-from trtrepo.errors import UnsupportedOpsError
+from tests.convert.harness import Fn, Fn2, assert_converts
 
 # ---- gather / index_select -----------------------------------------------------------------------
 
@@ -91,9 +90,7 @@ def test_index_tensor_int_data():
     assert_converts(Fn2(lambda x, i: x[i, i + 1]), [x, torch.tensor([0, 2, 3])], expect="aten.index.Tensor")
 
 
-def test_boolean_mask_is_rejected():
-    with pytest.raises(UnsupportedOpsError, match="boolean-mask indexing"):
-        convert_module(Fn(lambda x: x[x > 0]), [torch.randn(3, 4)])
+# Boolean-mask indexing (x[x > 0]), once rejected here, converts now: tests/convert/ops/test_selection.py.
 
 
 # ---- embedding -------------------------------------------------------------------------------------

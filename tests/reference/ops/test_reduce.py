@@ -7,6 +7,8 @@ import math
 import pytest
 import torch
 
+from trtrepo.errors import ReferenceExecutionError
+
 from ..helpers import assert_exact, assert_near
 
 X = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [[-1.0, 0.5], [2.0, -3.0], [0.0, 1.0]]])  # [2, 3, 2]
@@ -97,6 +99,24 @@ def test_topk_min_along_first_axis_dynamic_k(build):
 def test_topk_ties_keep_lower_index_first(build):
     values, indices = _topk(build, torch.tensor([[1.0, 2.0, 2.0, 1.0]]), "MAX", 3, 0b10)
     assert_exact(indices, [[1, 2, 0]], torch.int32)
+
+
+@pytest.mark.no_trt_build("k is above TopK's documented cap (the builder rejects it too)")
+def test_topk_k_above_the_documented_cap_is_an_error(build):
+    # add_topk itself refuses a static k of 3841; a k given as a tensor reaches the layer.
+    def define(n, trt):
+        layer = n.network.add_topk(n.input("x", torch.float32, (1, 3900)), trt.TopKOperation.MAX, 1, 0b10)
+        layer.set_input(1, n.const(3841, torch.int32))
+        return layer.get_output(0)
+
+    with pytest.raises(ReferenceExecutionError, match="k=3841 is out of range"):
+        build(define).run(x=torch.arange(3900.0).reshape(1, 3900))
+
+
+@pytest.mark.no_trt_build("TopK takes no bool input")
+def test_topk_of_bool_is_an_error(build):
+    with pytest.raises(ReferenceExecutionError, match="TopK of bool"):
+        _topk(build, torch.tensor([[True, False]]), "MAX", 1, 0b10)
 
 
 @pytest.mark.parametrize(

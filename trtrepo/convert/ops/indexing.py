@@ -1,4 +1,8 @@
-"""Indexing converters: gather, index_select, index.Tensor (advanced indexing), embedding, cumsum."""
+"""Indexing converters: gather, index_select, index.Tensor (advanced indexing), embedding, cumsum.
+
+A boolean mask among ``index.Tensor``'s indices (``x[mask]``) becomes the integer indices of its true
+elements first (``impl/selection.py``): the result's length then depends on the data.
+"""
 
 from __future__ import annotations
 
@@ -10,32 +14,29 @@ from torch.ops import aten
 
 from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl import indexing
+from trtrepo.convert.impl import indexing, selection
 from trtrepo.convert.registry import Validator, converter
 from trtrepo.graph import fake_tensor
 
 
-def _integer_indices(node: torch.fx.Node) -> bool:
-    """Every index of ``aten.index.Tensor`` is None or an integer tensor, and at least one is given."""
+def _index_tensors(node: torch.fx.Node) -> bool:
+    """Every index of ``aten.index.Tensor`` is None or a recorded tensor, and at least one is given."""
     indices = node_args(node)["indices"]
     if not isinstance(indices, (list, tuple)) or all(index is None for index in indices):
         return False
-    for index in indices:
-        val = fake_tensor(index)
-        if index is not None and (val is None or val.dtype in (torch.bool, torch.uint8)):
-            return False
-    return True
+    return all(index is None or fake_tensor(index) is not None for index in indices)
 
 
-INTEGER_INDICES = Validator("boolean-mask indexing (its output shape depends on the data)", _integer_indices)
+INDEX_TENSORS = Validator("no index tensor given, or an index that is not a tensor", _index_tensors)
 
 
 # The index tensors are not declared: constant indices are wrapped (negative ones counted from the
-# end) at build time, before they become constants.
-@converter(aten.index.Tensor, tensors=("self",), validators=(INTEGER_INDICES,))
+# end) at build time, before they become constants; a constant mask's indices are found then too.
+@converter(aten.index.Tensor, tensors=("self",), validators=(INDEX_TENSORS,))
 def index(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     a = bind_args(target, args, kwargs)
-    return indexing.advanced_index(ctx, tensor=a["self"], indices=list(a["indices"]))
+    indices = selection.expand_masks(ctx, list(a["indices"]))
+    return indexing.advanced_index(ctx, tensor=a["self"], indices=indices)
 
 
 @converter(aten.gather.default, tensors=("self", "index"))

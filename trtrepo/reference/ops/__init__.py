@@ -11,6 +11,7 @@ from trtrepo.reference.ops import (  # noqa: F401
     pooling,
     reduce,
     resize,
+    sample,
     shuffle,
     slice,
     tensor,

@@ -4,7 +4,8 @@ Gather modes follow NvInfer.h: DEFAULT is ONNX Gather (``num_elementwise_dims`` 
 pairing the leading dimension of data and indices with broadcasting), ELEMENT is ONNX
 GatherElements, ND is ONNX GatherND (leading ``num_elementwise_dims`` are batch dimensions).
 Negative indices count from the end of the axis; out-of-bounds indices read zero ("Zero will be
-stored for OOB access"). One-hot treats an index ``i < 0`` as ``i + depth`` and an index outside
+stored for OOB access"). Scatter writes each update once: different updates to one target and shapes
+outside the documented constraints are errors. One-hot treats an index ``i < 0`` as ``i + depth`` and an index outside
 ``[0, depth)`` as all-off, as ONNX OneHot does.
 """
 
@@ -105,29 +106,75 @@ def _gather_nd(ctx: LayerContext, data: torch.Tensor, idx: torch.Tensor, ne: int
 
 @register("SCATTER", "IScatterLayer")
 def scatter(ctx: LayerContext) -> list[torch.Tensor]:
-    """A copy of data with ``updates`` written at ``indices`` (ELEMENT or ND mode)."""
+    """A copy of data with ``updates`` written at ``indices`` (ELEMENT or ND mode).
+
+    TensorRT's scatter is ONNX ScatterElements / ScatterND without reduction: which of several
+    updates to one element wins is not defined, so different updates to one target are an error
+    here rather than an answer an engine need not give. Shapes are held to the documented constraints (ELEMENT:
+    indices and updates of one shape, no larger than data off the axis; ND: updates of shape
+    ``indices.shape[:-1] + data.shape[k:]``), which PyTorch's own scatter would otherwise relax.
+    """
     data, idx, updates = ctx.input(0), ctx.input(1), ctx.input(2)
     if idx.dtype not in (torch.int32, torch.int64) or updates.dtype != data.dtype:
         raise ctx.fail(f"scatter of {describe(updates)} into {describe(data)} at {describe(idx)}")
-    out = data.clone()
     mode = ctx.layer.mode.name
     if mode == "ELEMENT":
-        axis = ctx.axis(int(ctx.layer.axis), data.dim())
-        norm, ok = _normalise(idx, data.shape[axis])
+        return [_scatter_element(ctx, data, idx, updates)]
+    if mode == "ND":
+        return [_scatter_nd(ctx, data, idx, updates)]
+    raise ctx.unsupported(f"scatter mode {mode} is not implemented")
+
+
+def _scatter_element(ctx: LayerContext, data: torch.Tensor, idx: torch.Tensor, updates: torch.Tensor) -> torch.Tensor:
+    axis = ctx.axis(int(ctx.layer.axis), data.dim())
+    fits = idx.dim() == data.dim() and all(idx.shape[a] <= data.shape[a] for a in range(idx.dim()) if a != axis)
+    if list(updates.shape) != list(idx.shape) or not fits:
+        raise ctx.fail(f"ELEMENT scatter of {describe(updates)} at {describe(idx)} into {describe(data)} on axis "
+                       f"{axis}: indices and updates must have one shape, no larger than data off the axis")
+    norm, ok = _normalise(idx, data.shape[axis])
+    if not bool(ok.all()):
+        raise ctx.fail("scatter indices are out of bounds")
+    grids = torch.meshgrid(*[torch.arange(n) for n in idx.shape], indexing="ij") if idx.dim() else ()
+    targets = [norm if a == axis else g for a, g in enumerate(grids)]
+    _refuse_conflicts(ctx, targets, list(data.shape), updates)
+    return data.clone().scatter_(axis, norm, updates)
+
+
+def _scatter_nd(ctx: LayerContext, data: torch.Tensor, idx: torch.Tensor, updates: torch.Tensor) -> torch.Tensor:
+    k = idx.shape[-1] if idx.dim() else 0
+    expected = list(idx.shape[:-1]) + list(data.shape[k:])
+    if idx.dim() < 1 or k > data.dim() or list(updates.shape) != expected:
+        raise ctx.fail(f"ND scatter of {describe(updates)} at {describe(idx)} into {describe(data)}: "
+                       f"updates must have shape {expected}")
+    subscripts = []
+    for j in range(k):
+        norm, ok = _normalise(idx[..., j], data.shape[j])
         if not bool(ok.all()):
             raise ctx.fail("scatter indices are out of bounds")
-        return [out.scatter_(axis, norm, updates)]
-    if mode == "ND":
-        k = idx.shape[-1]
-        subscripts = []
-        for j in range(k):
-            norm, ok = _normalise(idx[..., j], data.shape[j])
-            if not bool(ok.all()):
-                raise ctx.fail("scatter indices are out of bounds")
-            subscripts.append(norm)
-        out[tuple(subscripts)] = updates
-        return [out]
-    raise ctx.unsupported(f"scatter mode {mode} is not implemented")
+        subscripts.append(norm)
+    _refuse_conflicts(ctx, subscripts, list(data.shape[:k]), updates)
+    out = data.clone()
+    out[tuple(subscripts)] = updates
+    return out
+
+
+def _refuse_conflicts(ctx: LayerContext, subscripts: list[torch.Tensor], sizes: list[int],
+                      updates: torch.Tensor) -> None:
+    """Fail when two different updates target one element (or slice): TensorRT leaves the winner
+    undefined. Equal updates to one target give one answer whichever is kept."""
+    flat = torch.zeros(subscripts[0].shape if subscripts else (), dtype=torch.int64)
+    for subscript, size in zip(subscripts, sizes, strict=True):
+        flat = flat * size + subscript
+    flat = flat.reshape(-1)
+    if flat.numel() == torch.unique(flat).numel():
+        return
+    order = torch.argsort(flat, stable=True)
+    rows = updates.reshape(flat.numel(), -1)[order]
+    repeated = flat[order][1:] == flat[order][:-1]
+    same = (rows[1:] == rows[:-1]) | (torch.isnan(rows[1:]) & torch.isnan(rows[:-1])) \
+        if rows.is_floating_point() else rows[1:] == rows[:-1]
+    if bool((repeated & ~same.all(dim=1)).any()):
+        raise ctx.fail("several different updates write one element: TensorRT does not define which one is kept")
 
 
 @register("ONE_HOT", "IOneHotLayer")
@@ -144,9 +191,19 @@ def one_hot(ctx: LayerContext) -> list[torch.Tensor]:
     return [torch.movedim(torch.where(hot, on, off), -1, axis).contiguous()]
 
 
+# INonZeroLayer's documented input types (TensorRT operator reference, NonZero: T1); no int64.
+NON_ZERO_INPUTS = (torch.bool, torch.int8, torch.int32, torch.float16, torch.float32, torch.bfloat16)
+
+
 @register("NON_ZERO", "INonZeroLayer")
 def non_zero(ctx: LayerContext) -> list[torch.Tensor]:
-    """Subscripts of the non-zero (true) elements as a ``[rank, count]`` matrix, in lexical order."""
+    """Subscripts of the non-zero (true) elements as a ``[rank, count]`` matrix of the layer's indices type.
+
+    Columns are in lexical (row-major) order; ``count`` is known only now, from the values: the
+    network declares that dim as -1. A 0-d input gives ``[0, count]``, as ONNX NonZero does.
+    """
     x = ctx.input(0)
-    subscripts = torch.nonzero(x != 0 if x.dtype != torch.bool else x).t()
+    if x.dtype not in NON_ZERO_INPUTS:
+        raise ctx.fail(f"NonZero does not take {describe(x)} (its input types: bool, int8, int32, fp16, fp32, bf16)")
+    subscripts = torch.nonzero(x.reshape(1) if x.dim() == 0 else x).t()[: x.dim()]
     return [subscripts.to(ctx.output_dtype(0)).contiguous()]

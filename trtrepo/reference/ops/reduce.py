@@ -3,7 +3,7 @@
 Axes are bitmasks (bit i = dimension i). Reducing an empty volume gives the documented identities:
 SUM 0, PROD 1, MAX -inf (integer minimum), MIN +inf (integer maximum), AVG NaN for floats. AVG of an
 integer tensor is refused: its rounding is not documented. TopK sorts largest first for MAX and
-smallest first for MIN; ties keep the lower index first.
+smallest first for MIN; ties keep the lower index first. k is at most 3840.
 """
 
 from __future__ import annotations
@@ -69,6 +69,12 @@ def softmax(ctx: LayerContext) -> list[torch.Tensor]:
     return [store(torch.softmax(compute(x), dim=axes[0]), x.dtype)]
 
 
+# TensorRT's TopK operator reference: "k must obey k <= d, k <= 3840"; T1 int32, int64, float16,
+# float32, bfloat16; the axis one of the last four dimensions.
+TOPK_MAX_K = 3840
+TOPK_TYPES = (torch.int32, torch.int64, torch.float16, torch.float32, torch.bfloat16)
+
+
 @register("TOPK", "ITopKLayer")
 def topk(ctx: LayerContext) -> list[torch.Tensor]:
     """The k largest (MAX) or smallest (MIN) values along one axis, and their indices."""
@@ -77,9 +83,12 @@ def topk(ctx: LayerContext) -> list[torch.Tensor]:
     if len(axes) != 1:
         raise ctx.fail(f"TopK needs exactly one axis, got {axes}")
     axis = axes[0]
+    if x.dtype not in TOPK_TYPES or axis < x.dim() - 4:
+        raise ctx.fail(f"TopK of {describe(x)} along axis {axis} (it takes int32, int64 and float types, along "
+                       "one of the last four dims)")
     k = int(ctx.scalar(1, "k")) if ctx.has_input(1) else int(ctx.layer.k)
-    if not 0 <= k <= x.shape[axis]:
-        raise ctx.fail(f"k={k} is out of range for axis {axis} of {describe(x)}")
+    if not 0 <= k <= min(x.shape[axis], TOPK_MAX_K):
+        raise ctx.fail(f"k={k} is out of range for axis {axis} of {describe(x)} (k <= {TOPK_MAX_K} too)")
     descending = ctx.layer.op.name == "MAX"
     order = torch.sort(compute(x), dim=axis, descending=descending, stable=True).indices.narrow(axis, 0, k)
     values = torch.gather(x, axis, order)
