@@ -13,7 +13,8 @@ ends as one of:
   strings...) or that the interpreter lacks (FP8, INT4, FP4), a model the parser refuses, a layer the
   interpreter refuses by design (``UnsupportedLayerError``), or a network TensorRT's builder rejects.
 
-``python -m tests.reference.onnx_cases`` prints the counts and every case that does not agree.
+``python -m tests.reference.onnx_cases [--build-all] [--all] [NAME...]`` prints every case that does not
+agree, then the counts (``make conformance`` builds every network).
 """
 
 from __future__ import annotations
@@ -74,13 +75,18 @@ def cases() -> tuple[Any, ...]:
         return tuple(collect_testcases())
 
 
-def run_all(selected: Iterable[Any] | None = None) -> list[CaseResult]:
+def run_all(selected: Iterable[Any] | None = None, build_all: bool = False) -> list[CaseResult]:
     """Run every case (or ``selected`` ones) and return their results in order."""
-    return [run_case(case) for case in (cases() if selected is None else selected)]
+    return [run_case(case, build_all) for case in (cases() if selected is None else selected)]
 
 
-def run_case(case: Any) -> CaseResult:
-    """Parse, execute and compare one case."""
+def run_case(case: Any, build_all: bool = False) -> CaseResult:
+    """Parse, execute and compare one case.
+
+    A network whose result disagrees is also built with TensorRT: a disagreement only counts on a
+    network TensorRT accepts. ``build_all`` builds every judged network (a minute or two more), so an
+    agreement on a network TensorRT rejects is not counted either.
+    """
     graph = case.model.graph
     lacking = _lacking_types(graph)
     if lacking:
@@ -92,7 +98,8 @@ def run_case(case: Any) -> CaseResult:
         errors = [str(parser.get_error(i).desc()) for i in range(parser.num_errors)]
         return CaseResult(case.name, Outcome.UNSUPPORTED, "parse failure", " | ".join(errors)[:300])
     result = _judge(case, network)
-    if result.outcome is Outcome.DISAGREE and not _builds(builder, network, case):
+    judged = result.outcome is Outcome.DISAGREE or (build_all and result.outcome is Outcome.AGREE)
+    if judged and not _builds(builder, network, case):
         return CaseResult(case.name, Outcome.UNSUPPORTED, "TensorRT's builder rejects the network", result.detail)
     return result
 
@@ -224,10 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run every case; print the counts and each case that does not agree (exit 0: a survey, not a test)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="also list the unsupported cases")
+    parser.add_argument("--build-all", action="store_true",
+                        help="build every judged network with TensorRT, not only those that disagree")
     parser.add_argument("names", nargs="*", help="only these cases (by name)")
     args = parser.parse_args(argv)
     selected = [c for c in cases() if not args.names or c.name in args.names]
-    results = run_all(selected)
+    results = run_all(selected, build_all=args.build_all)
     for r in results:
         if r.outcome is Outcome.DISAGREE or (args.all and r.outcome is Outcome.UNSUPPORTED):
             errors = "" if r.max_abs is None else f" (max abs {r.max_abs:.3g}, max rel {r.max_rel:.3g})"

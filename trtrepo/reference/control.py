@@ -11,7 +11,8 @@ order. TensorRT leaves the entries past the last iteration undefined: the interp
 NaN (floats), 0 or false, so that a network depending on them cannot pass by luck.
 
 Conditional: the condition is a 0D bool; the CONDITIONAL_INPUT layers pass their input through, only
-the taken branch executes, and each CONDITIONAL_OUTPUT takes its input 0 (true) or 1 (false).
+the taken branch executes, and each CONDITIONAL_OUTPUT takes its input 0 (true) or 1 (false), whose
+ranks must agree unless the condition is a constant (as TensorRT's builder requires).
 """
 
 from __future__ import annotations
@@ -164,4 +165,14 @@ def run_conditional(network: Any, step: ConditionalStep, values: dict[str, torch
         run_region(network, step.then_branch if taken else step.else_branch, values)
         for index in step.outputs:
             ctx = _context(network, index, values, stack)
+            _check_ranks(ctx, step)
             ctx.store(0, ctx.input(0 if taken else 1))
+
+
+def _check_ranks(ctx: LayerContext, step: ConditionalStep) -> None:
+    """TensorRT's builder wants both values of an output to have one rank unless the condition is a
+    build-time constant; checked here too, so that the untaken branch cannot hide the mismatch."""
+    ranks = [len(ctx.layer.get_input(k).shape) for k in (0, 1)]
+    if ranks[0] != ranks[1] and not step.constant_condition:
+        raise ctx.fail(f"the true and false values have ranks {ranks[0]} and {ranks[1]}; they must be equal "
+                       "when the condition is not a build-time constant")

@@ -78,6 +78,7 @@ class ConditionalStep:
     outputs: list[int]
     then_branch: Region
     else_branch: Region
+    constant_condition: bool = False  # the condition comes straight from a CONSTANT layer
 
 
 Step = Union[LayerStep, LoopStep, ConditionalStep]
@@ -264,9 +265,11 @@ def _construct_step(graph: Graph, c: _Construct, scope: list[_Construct]) -> Ste
         (condition,) = c.boundary.get("CONDITION", [None])  # type: ignore[list-item]
         if condition is None:
             raise ReferenceExecutionError(f"conditional {c.name!r} has no condition layer")
+        source = graph.producer.get(graph.inputs[condition][0] or "")
         return ConditionalStep(c.name, condition, c.boundary.get("CONDITIONAL_INPUT", []),
                                c.boundary.get("CONDITIONAL_OUTPUT", []),
-                               _region(graph, c.branches[0], nested), _region(graph, c.branches[1], nested))
+                               _region(graph, c.branches[0], nested), _region(graph, c.branches[1], nested),
+                               source is not None and graph.types[source] == "CONSTANT")
     interior = c.members - c.boundary_layers
     first = _while_ancestors(graph, c, interior)
     while any(o.members & first and not o.members <= first for o in nested):  # constructs go whole

@@ -231,3 +231,17 @@ def test_a_cycle_outside_any_recurrence_is_an_error(build):
 
     with pytest.raises(ReferenceExecutionError, match=r"the network has a cycle through layers \[0, 1\]"):
         build(define).out(x=torch.zeros(1))
+
+
+@pytest.mark.no_trt_build("TensorRT's builder rejects it: the interpreter must too, whichever branch is taken")
+@pytest.mark.parametrize("c", [True, False])
+def test_conditional_values_of_different_ranks_are_an_error(build, c):
+    def define(n, trt):
+        cond = n.network.add_if_conditional()
+        cond.set_condition(n.input("c", torch.bool, ()))
+        return cond.add_output(n.const([1.0], torch.float32), n.const(2.0, torch.float32)).get_output(0)
+
+    net = build(define)
+    assert net.serialize() is None  # as TensorRT's builder says
+    with pytest.raises(ReferenceExecutionError, match="CONDITIONAL_OUTPUT.*ranks 1 and 0; they must be equal"):
+        net.out(c=torch.tensor(c))
