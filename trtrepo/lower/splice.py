@@ -226,6 +226,8 @@ def _copy_graph(graph: torch.fx.Graph) -> torch.fx.Graph:
     output = copied.graph_copy(graph, env, return_output_node=True)
     assert isinstance(output, tuple)
     value, original = output
+    for old, new in env.items():  # a fresh namespace renames some names (``input``); the signature uses them
+        new.name = old.name
     copied.output(value, type_expr=original.type).meta = dict(original.meta)
     return copied
 
