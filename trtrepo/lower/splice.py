@@ -55,6 +55,9 @@ def decompose_in_place(program: ExportedProgram, keep: Callable[[Any], bool], ta
         if node.target._schema.is_mutable:
             work.insert(0, functionalize(node))
             continue
+        if node.target is aten.sym_numel.default:
+            numel_from_sizes(node)
+            continue
         if node.target is aten.batch_norm.default:
             batch_norm_eval(node, fake_mode)
             continue
@@ -140,6 +143,37 @@ def batch_norm_eval(node: torch.fx.Node, fake_mode: Any) -> None:
         new.meta.update({k: node.meta[k] for k in KEPT_META if k in node.meta}, val=val)
     node.replace_all_uses_with(first)
     graph.erase_node(node)
+
+
+def numel_from_sizes(node: torch.fx.Node) -> None:
+    """``sym_numel(x)`` (a lone trace reads numel whole) -> the product of x's sizes, symbolic ones
+    as ``sym_size`` nodes: what a whole-program trace records."""
+    tensor = node.args[0]
+    assert isinstance(tensor, torch.fx.Node)
+    graph = node.graph
+    product: Any = 1
+    with graph.inserting_before(node):
+        for index, size in enumerate(tensor.meta["val"].shape):
+            if isinstance(size, int):
+                factor: Any = size
+            else:
+                factor = graph.call_function(aten.sym_size.int, (tensor, index))
+                factor.meta["val"] = size
+            if isinstance(product, int) and isinstance(factor, int):
+                product *= factor
+                continue
+            value = fake_value_of(product) * fake_value_of(factor)
+            product = graph.call_function(operator.mul, (product, factor))
+            product.meta["val"] = value
+    if not isinstance(product, torch.fx.Node):
+        raise NeedsRetrace(f"node {node.name}: sym_numel of a tensor with static sizes")
+    node.replace_all_uses_with(product)
+    graph.erase_node(node)
+
+
+def fake_value_of(value: Any) -> Any:
+    """A node's recorded value, or a literal itself."""
+    return value.meta["val"] if isinstance(value, torch.fx.Node) else value
 
 
 def _trace_alone(node: torch.fx.Node, table: dict, fake_mode: Any) -> torch.fx.GraphModule:
