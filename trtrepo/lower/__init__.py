@@ -1,11 +1,16 @@
 """Lower an exported program to the ATen ops our converters handle.
 
-Decompositions come from torch.export's default table, minus every op we have a converter for:
-an op TensorRT has a better layer for (normalization, attention, GELU) stays whole. Then no-op
-nodes are removed and nodes computed only from weights are marked for constant folding.
+Only nodes whose op has no converter are decomposed, each traced alone and spliced in place
+(``trtrepo.lower.splice``): an op TensorRT has a better layer for (normalization, attention, GELU)
+stays whole, and nothing we convert is re-traced. Decompositions come from torch.export's default
+table, minus every op we have a converter for. A program the in-place pass cannot handle (a
+mutated input or view, a higher-order op) takes the whole-program ``run_decompositions``, logged.
+Then no-op nodes are removed and nodes computed only from weights are marked for constant folding.
 """
 
 from __future__ import annotations
+
+import logging
 
 import torch
 import torch.fx
@@ -14,6 +19,9 @@ from torch.export import ExportedProgram
 from trtrepo.convert.registry import REGISTRY, Registry
 from trtrepo.errors import CaptureError
 from trtrepo.graph import fake_value, mark_folded
+from trtrepo.lower.splice import NeedsRetrace, decompose_in_place
+
+log = logging.getLogger(__name__)
 
 aten = torch.ops.aten
 
@@ -39,16 +47,34 @@ def decomposition_table(registry: Registry = REGISTRY) -> dict:
 
 
 def lower(program: ExportedProgram, registry: Registry = REGISTRY, model: str = "?") -> ExportedProgram:
-    """Decompose, drop no-ops, and mark weight-only nodes; returns the lowered program."""
+    """Decompose, drop no-ops, and mark weight-only nodes; returns the lowered program.
+
+    ``program`` itself is left as it is (the repository stores it).
+    """
+    table = decomposition_table(registry)
     try:
-        program = program.run_decompositions(decomposition_table(registry))
-    except Exception as exc:
-        raise CaptureError(f"model {model!r}: decomposing the exported graph failed: "
-                           f"{type(exc).__name__}: {exc}") from None
+        program = decompose_in_place(program, lambda target: _kept(target, registry), table)
+    except NeedsRetrace as reason:
+        log.info("model %r: decomposing the whole program (re-trace): %s", model, reason)
+        program = _retraced(program, table, model)
     remove_noops(program.graph_module.graph)
     mark_folded(program)
     program.graph_module.recompile()
     return program
+
+
+def _kept(target: object, registry: Registry) -> bool:
+    """Ops left whole: those we convert, and the no-ops ``remove_noops`` drops."""
+    return target in registry.entries or target in IDENTITY_OPS or target in ASSERTION_OPS
+
+
+def _retraced(program: ExportedProgram, table: dict, model: str) -> ExportedProgram:
+    """The whole-program path: ``run_decompositions`` re-traces every node."""
+    try:
+        return program.run_decompositions(table)
+    except Exception as exc:
+        raise CaptureError(f"model {model!r}: decomposing the exported graph failed: "
+                           f"{type(exc).__name__}: {exc}") from None
 
 
 def remove_noops(graph: torch.fx.Graph) -> int:
