@@ -39,8 +39,6 @@ UNSUPPORTED: dict[str, str] = {
     "CONDITION": "conditionals are not supported",
     "CONDITIONAL_INPUT": "conditionals are not supported",
     "CONDITIONAL_OUTPUT": "conditionals are not supported",
-    "QUANTIZE": "quantization is not supported",
-    "DEQUANTIZE": "quantization is not supported",
     "DYNAMIC_QUANTIZE": "quantization is not supported",
 }
 

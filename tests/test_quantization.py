@@ -1,0 +1,52 @@
+"""Post-training quantization end to end: the example MLP and CNN built as INT8 with --check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from trtrepo.cli import main
+from trtrepo.network import convert_model
+from trtrepo.spec import load_project
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _project(tmp_path: Path, precision: str, **quantization) -> Path:
+    shutil.copytree(EXAMPLES / "models", tmp_path / "models")
+    project = yaml.safe_load((EXAMPLES / "models.yaml").read_text())
+    project["defaults"]["precision"] = precision
+    project["defaults"]["quantization"] = {"calibration": {"samples": 4}, **quantization}
+    file = tmp_path / "models.yaml"
+    file.write_text(yaml.safe_dump(project))
+    return file
+
+
+def _layer_types(network) -> set[str]:
+    return {network.get_layer(i).type.name for i in range(network.num_layers)}
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_int8_network_has_qdq_layers(tmp_path, model):
+    spec = next(m for m in load_project(_project(tmp_path, "int8")).models if m.name == model)
+    converted = convert_model(spec)
+    assert {"QUANTIZE", "DEQUANTIZE"} <= _layer_types(converted.network)
+    record = converted.quantized.to_record()
+    assert record["quantized_weights"] == record["quantized_activations"] >= 2  # one pair per conv/linear
+    assert record["calibration"]["count"] == 4 and record["calibration"]["source"] == "generated"
+
+
+def test_int8_build_with_check(tmp_path):
+    file = _project(tmp_path, "int8")
+    result = CliRunner().invoke(main, ["build", str(file), "--repo", str(tmp_path / "repo"), "--check",
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    for model in ("mlp", "cnn"):
+        assert (tmp_path / "repo" / model / "1" / "model.plan").stat().st_size > 0
+        record = json.loads((tmp_path / "repo" / model / "trtrepo.json").read_text())
+        assert record["check"]["passed"]
