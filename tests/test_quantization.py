@@ -1,4 +1,4 @@
-"""Post-training quantization end to end: the example MLP and CNN built as INT8 with --check."""
+"""Post-training quantization end to end: the example MLP and CNN built as INT8 and FP8 with --check."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ def _layer_types(network) -> set[str]:
     return {network.get_layer(i).type.name for i in range(network.num_layers)}
 
 
+@pytest.mark.parametrize("precision", ["int8", "fp8"])
 @pytest.mark.parametrize("model", ["mlp", "cnn"])
-def test_int8_network_has_qdq_layers(tmp_path, model):
-    spec = next(m for m in load_project(_project(tmp_path, "int8")).models if m.name == model)
+def test_network_has_qdq_layers(tmp_path, model, precision):
+    spec = next(m for m in load_project(_project(tmp_path, precision)).models if m.name == model)
     converted = convert_model(spec)
     assert {"QUANTIZE", "DEQUANTIZE"} <= _layer_types(converted.network)
     record = converted.quantized.to_record()
@@ -41,8 +42,9 @@ def test_int8_network_has_qdq_layers(tmp_path, model):
     assert record["calibration"]["count"] == 4 and record["calibration"]["source"] == "generated"
 
 
-def test_int8_build_with_check(tmp_path):
-    file = _project(tmp_path, "int8")
+@pytest.mark.parametrize("precision", ["int8", "fp8"])
+def test_build_with_check(tmp_path, precision):
+    file = _project(tmp_path, precision)
     result = CliRunner().invoke(main, ["build", str(file), "--repo", str(tmp_path / "repo"), "--check",
                                        "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output

@@ -19,6 +19,7 @@ import torch
 import torch.fx
 from torch import nn
 
+from trtrepo.quantize.fp8_op import use_e4m3_quantize
 from trtrepo.quantize.settings import QuantSettings
 
 aten = torch.ops.aten
@@ -137,5 +138,9 @@ def fake_quantize(module: nn.Module, settings: QuantSettings,
         prepared = prepare_pt2e(module, make_quantizer(settings, placement))  # type: ignore[arg-type]
         with torch.no_grad():
             feed(prepared)
-        converted = convert_pt2e(prepared)
+        # FP8 weights stay float until quantize_fp8 (below) quantizes them the E4M3 way.
+        converted = convert_pt2e(prepared, fold_quantize=settings.precision != "fp8")
+    if settings.precision == "fp8":
+        use_e4m3_quantize(converted.graph)
+        converted.recompile()
     return converted, placement

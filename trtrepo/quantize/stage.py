@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.fx
 from torch import nn
 from torch.export import ExportedProgram
 
@@ -50,6 +51,8 @@ def quantized_tensor_counts(program: ExportedProgram) -> dict[str, int]:
         if node.op == "call_function" and getattr(target, "namespace", "") == QDQ_NAMESPACE \
                 and "dequantize" in str(target):
             source = node.args[0]
+            if is_qdq(source) or getattr(source, "target", None) is torch.ops.trtrepo.quantize_fp8.default:
+                source = source.args[0]  # a weight quantized in the graph (FP8)
             if getattr(source, "name", None) in constants:
                 weights += 1
             else:
@@ -83,6 +86,7 @@ def quantize(spec: ModelSpec, module: nn.Module, captured: ExportedProgram) -> Q
     return Quantized(requantized, fake, settings, data, notes)
 
 
-def is_qdq(node: torch.fx.Node) -> bool:
+def is_qdq(node: Any) -> bool:
     """Whether an FX node is a PT2E quantize/dequantize op."""
-    return node.op == "call_function" and getattr(node.target, "namespace", "") == QDQ_NAMESPACE
+    return (isinstance(node, torch.fx.Node) and node.op == "call_function"
+            and getattr(node.target, "namespace", "") == QDQ_NAMESPACE)

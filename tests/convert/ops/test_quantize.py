@@ -10,6 +10,7 @@ import torch
 import torch.ao.quantization.fx._decomposed  # noqa: F401
 from torch import nn
 
+import trtrepo.quantize.fp8_op  # noqa: F401
 from tests.convert.harness import Fn, assert_converts, convert_module
 from tests.convert.samples import sample
 from trtrepo.errors import UnsupportedOpsError
@@ -68,3 +69,11 @@ def test_per_channel_activation_and_weight():
     assert_converts(PerChannel(), [sample(3, 4, scale=8)], dynamic=BATCH,
                     expect=["quantized_decomposed.quantize_per_channel.default",
                             "quantized_decomposed.dequantize_per_channel.default"])
+
+
+def test_e4m3_quantize_round_trip():
+    def fn(x):
+        q = torch.ops.trtrepo.quantize_fp8(x, 0.0625)
+        return qd.dequantize_per_tensor(q, 0.0625, 0, -448, 448, torch.float8_e4m3fn)
+
+    assert_converts(Fn(fn), [sample(3, 8, scale=4)], dynamic=BATCH, expect="trtrepo.quantize_fp8.default")

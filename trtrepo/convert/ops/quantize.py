@@ -13,6 +13,7 @@ from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import quantize
 from trtrepo.convert.registry import Validator, converter
 from trtrepo.graph import fake_tensor, is_constant
+from trtrepo.quantize import fp8_op  # noqa: F401  (registers torch.ops.trtrepo.quantize_fp8)
 
 qd = torch.ops.quantized_decomposed
 BOUNDS = {torch.int8: (-128, 127), torch.float8_e4m3fn: (-448, 448)}  # what TensorRT saturates to
@@ -85,3 +86,11 @@ def dequantize_per_channel(ctx: ConversionContext, target: Any, args: Any, kwarg
     quantize.require_zero(ctx, a["zero_points"])
     return quantize.dequantize(ctx, tensor=a["input"], scale=a["scales"], axis=a["axis"], dtype=a["dtype"],
                                out_dtype=torch.float32)
+
+
+@converter(torch.ops.trtrepo.quantize_fp8.default, validators=(FLOAT_INPUT,))
+def quantize_fp8(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    """FP8 E4M3 quantization (activations, and weights TensorRT folds at build time)."""
+    a = bind_args(target, args, kwargs)
+    return quantize.quantize(ctx, tensor=ctx.as_tensor(a["input"]), scale=a["scale"], axis=None,
+                             dtype=torch.float8_e4m3fn)
