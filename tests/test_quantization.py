@@ -52,3 +52,9 @@ def test_build_with_check(tmp_path, precision):
         assert (tmp_path / "repo" / model / "1" / "model.plan").stat().st_size > 0
         record = json.loads((tmp_path / "repo" / model / "trtrepo.json").read_text())
         assert record["check"]["passed"]
+        assert record["quantization"]["scheme"]["precision"] == precision
+        assert record["quantization"]["calibration"]["count"] == 4
+        errors = record["check"]["quantization_error"]
+        assert errors and all(e["conversion"]["cosine"] > 0.999 for e in errors)
+    shown = CliRunner().invoke(main, ["inspect", str(tmp_path / "repo")])
+    assert f"quantization: {precision}" in shown.output, shown.output
