@@ -58,3 +58,34 @@ def test_build_with_check(tmp_path, precision):
         assert errors and all(e["conversion"]["cosine"] > 0.999 for e in errors)
     shown = CliRunner().invoke(main, ["inspect", str(tmp_path / "repo")])
     assert f"quantization: {precision}" in shown.output, shown.output
+
+
+def _zoo(tmp_path: Path, precision: str, names: tuple[str, ...]) -> Path:
+    zoo = EXAMPLES / "zoo"
+    shutil.copytree(zoo / "zoo_models", tmp_path / "zoo_models")
+    project = yaml.safe_load((zoo / "models.yaml").read_text())
+    project["defaults"] = {**project.get("defaults", {}), "precision": precision,
+                           "quantization": {"calibration": {"samples": 2}}}
+    project["models"] = [m for m in project["models"] if m["name"] in names]
+    file = tmp_path / "models.yaml"
+    file.write_text(yaml.safe_dump(project))
+    return file
+
+
+@pytest.mark.parametrize("precision", ["int8", "fp8"])
+def test_zoo_cnn_and_encoder_build_with_check(tmp_path, precision):
+    file = _zoo(tmp_path, precision, ("resnet", "encoder"))
+    result = CliRunner().invoke(main, ["build", str(file), "--repo", str(tmp_path / "repo"), "--check",
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    for model in ("resnet", "encoder"):
+        record = json.loads((tmp_path / "repo" / model / "trtrepo.json").read_text())
+        assert record["check"]["passed"] and record["quantization"]["quantized_tensors"] > 0
+
+
+def test_unquantizable_op_falls_back_with_a_note(tmp_path):
+    file = _zoo(tmp_path, "int8", ("unet",))
+    converted = convert_model(load_project(file).models[0])
+    notes = [n for n in converted.notes if n.startswith("quantization:")]
+    assert notes and all("stays in float (a transposed convolution" in n for n in notes), converted.notes
+    assert {"QUANTIZE", "DEQUANTIZE"} <= _layer_types(converted.network)
