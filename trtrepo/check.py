@@ -88,10 +88,32 @@ def check_model(spec: ModelSpec, seed: int = 0, samples: int = 0,
     return check_converted(converted, inputs)
 
 
+def quantization_error(converted: Converted, samples: list[Sample]) -> list[dict[str, Any]]:
+    """Per case and output: how far the fake-quantized eager model (the quantized program run by
+    PyTorch) is from the fp32 model — the quantization's own error — and how far the network is
+    from the fake-quantized model — the conversion's."""
+    spec = converted.spec
+    fake = EagerRunner(spec, converted.quantized.module)
+    quantization = compare_runs(spec, eager_runner(converted), fake, samples).cases
+    conversion = compare_runs(spec, fake, ReferenceRunner(converted), samples).cases
+    rows = []
+    for q_case, c_case in zip(quantization, conversion, strict=True):
+        for q, c in zip(q_case.outputs, c_case.outputs, strict=True):
+            rows.append({"case": q_case.case, "output": q.name,
+                         "quantization": {"max_abs": q.max_abs, "cosine": q.cosine},
+                         "conversion": {"max_abs": c.max_abs, "cosine": c.cosine}})
+    return rows
+
+
 def require_passing(converted: Converted) -> dict[str, Any]:
-    """``build --check``: the check's summary for the build record; CheckFailedError when it fails."""
-    results = check_converted(converted)
-    summary = {"passed": all(r.passed for r in results), "cases": [r.to_dict() for r in results]}
+    """``build --check``: the check's summary for the build record; CheckFailedError when it fails.
+
+    For a quantized model the summary also splits the error (``quantization_error``)."""
+    samples = check_samples(converted.spec)
+    results = check_converted(converted, samples)
+    summary: dict[str, Any] = {"passed": all(r.passed for r in results), "cases": [r.to_dict() for r in results]}
+    if converted.quantized is not None:
+        summary["quantization_error"] = quantization_error(converted, samples)
     if not summary["passed"]:
         spec = converted.spec
         raise CheckFailedError(f"{spec.spec_file}: model {spec.name!r}: check failed:\n  "

@@ -116,6 +116,8 @@ def is_constant(value: Any) -> bool:
 
 def _is_random_or_impure(node: torch.fx.Node) -> bool:
     target = node.target
+    if getattr(target, "namespace", "") in ("quantized_decomposed", "trtrepo"):
+        return True  # Q/DQ on a weight must reach TensorRT, which fuses it into the quantized kernel
     if isinstance(target, torch._ops.OpOverload):
         return bool(target._schema.is_mutable) or torch.Tag.nondeterministic_seeded in target.tags
     return False

@@ -164,6 +164,15 @@ def exit_code(findings: list[Inspection], target_given: bool, strict: bool) -> i
 _STYLE = {"ok": "green", "problem": "red", "needs": "yellow", "note": "cyan"}
 
 
+def quantization_summary(record: dict[str, Any]) -> str:
+    """``int8 (weights per_channel, activations per_tensor, max): 6 quantized tensors; calibration ...``."""
+    scheme, data = record.get("scheme", {}), record.get("calibration", {})
+    return (f"{scheme.get('precision')} (weights {scheme.get('weights')}, activations {scheme.get('activations')}, "
+            f"{scheme.get('method')} calibration by {scheme.get('library')}): {record.get('quantized_tensors')} "
+            f"quantized tensors; calibrated on {data.get('count')} {data.get('source')} samples "
+            f"(sha256 {str(data.get('sha256', ''))[:12]})")
+
+
 def render_inspection(findings: list[Inspection], console: Console | None = None) -> None:
     """Per model: what built it, the target, and every check with its rule and fix."""
     console = console or Console()
@@ -175,6 +184,8 @@ def render_inspection(findings: list[Inspection], console: Console | None = None
         console.print(f"[bold]{escape(f.model)}[/bold] version {f.record.get('version')}: built with "
                       f"{built.get('flavour')} {built.get('version')}; target {escape(f.target.describe())} "
                       f"(from {f.target_from}): [bold]{state}[/bold]", soft_wrap=True)
+        if quantization := f.record.get("quantization"):
+            console.print(f"  quantization: {escape(quantization_summary(quantization))}", soft_wrap=True)
         for check in f.checks:
             style = _STYLE.get(check.status, "white")
             console.print(f"  [{style}]{check.status:<8}[/{style}] {escape(check.name)}: {escape(check.message)}",

@@ -22,7 +22,10 @@ from trtrepo.capture import capture
 from trtrepo.convert.context import ConversionSettings
 from trtrepo.convert.interpreter import ConversionResult, convert_program
 from trtrepo.engine import new_builder, new_network
+from trtrepo.errors import CaptureError
 from trtrepo.lower import lower
+from trtrepo.quantize import is_quantized
+from trtrepo.quantize.stage import quantize
 from trtrepo.sources import is_saved_program, load_module, load_program, load_saved_program, save_program
 from trtrepo.spec import ModelSpec
 from trtrepo.structure import bind_inputs, program_output_paths, recorded_outputs, resolve_outputs, with_outputs
@@ -44,6 +47,7 @@ class Converted:
     stored: bytes = b""  # ``captured`` as the repository stores it (program.pt2), when it was saved
     output_tree: list[dict[str, Any]] = field(default_factory=list)  # the resolved outputs, for the record
     notes: list[str] = field(default_factory=list)  # worth telling the user (shown by build, kept in the record)
+    quantized: Any = None  # trtrepo.quantize.stage.Quantized for an int8/fp8 engine
 
     @property
     def network(self) -> Any:
@@ -53,7 +57,9 @@ class Converted:
 
 def conversion_settings(spec: ModelSpec) -> ConversionSettings:
     """The converter settings a model's spec asks for."""
-    return ConversionSettings(precision=spec.precision, op_precision=spec.op_precision,
+    # A quantized engine computes in fp32 between its Q/DQ pairs: the float type of the rest.
+    precision = "fp32" if is_quantized(spec) else spec.precision
+    return ConversionSettings(precision=precision, op_precision=spec.op_precision,
                               node_precision=spec.node_precision)
 
 
@@ -72,14 +78,21 @@ def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Con
     timings: dict[str, float] = {}
     module = None
     notes = []
+    quantized = None
     with timed(timings, "capture", spec.name, on_stage):
         if is_saved_program(spec.source):
             captured = load_saved_program(spec)
+            if is_quantized(spec):
+                raise CaptureError(f"{spec.spec_file}: model {spec.name!r}: precision {spec.precision} calibrates the "
+                                   "model itself, and a saved program is not quantized here: use its Python source")
         else:
             module = load_module(spec)
             captured = capture(spec, module)
             if not (binding := bind_inputs(spec, module)).by_name:
                 notes.append(binding.note)
+            if is_quantized(spec):
+                quantized = quantize(spec, module, captured)
+                captured, notes = quantized.captured, notes + quantized.notes
         # The network is built from the program exactly as the repository stores it: lowering a
         # reloaded program names and orders nodes its own way, and `serve` rebuilds from the
         # stored bytes, so the plan's network and the served one are the same only this way.
@@ -89,6 +102,7 @@ def convert_model(spec: ModelSpec, on_stage: StageCallback | None = None) -> Con
         captured = load_program(stored)
     converted = convert_captured(spec, captured, module, timings, on_stage)
     converted.notes += notes
+    converted.quantized = quantized
     converted.stored = stored
     converted.output_tree = recorded_outputs(converted.spec, paths)
     return converted

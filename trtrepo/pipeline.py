@@ -56,6 +56,8 @@ def build_model(converted: Converted, settings: BuildSettings | None = None,
     record["notes"] = converted.notes + list(deployment.notes)
     record["outputs"] = converted.output_tree or recorded_outputs(spec, program_output_paths(converted.captured))
     record["check"] = check
+    if converted.quantized is not None:  # the scheme, the calibration data and the quantized tensors
+        record["quantization"] = converted.quantized.to_record()
     record["build_settings"] = settings.to_record()
     record.update(deployment.to_record())
     record["network_fingerprint"] = fingerprint

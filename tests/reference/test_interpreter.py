@@ -119,15 +119,16 @@ def test_unimplemented_layer_names_the_layer(net):
 
 
 @pytest.mark.no_trt_build("only the interpreter's refusal is under test")
-def test_quantize_layer_is_a_hard_error(net):
+def test_quantize_layer_runs(net):
+    # QUANTIZE/DEQUANTIZE are implemented (issue 15; their semantics: tests/reference/ops/test_quantize.py)
     trt = net.trt
     x = net.input("x", torch.float32, (2, 2))
     scale = net.const(0.5, torch.float32)
     q = net.network.add_quantize(x, scale, trt.int8)
     dq = net.network.add_dequantize(q.get_output(0), scale, trt.float32)
     net.network.mark_output(dq.get_output(0))
-    with pytest.raises(UnsupportedLayerError, match=r"QUANTIZE\): quantization is not supported"):
-        net.run(x=torch.zeros(2, 2))
+    out = net.run(x=torch.tensor([[0.25, 0.75], [1.0, -100.0]])).outputs
+    assert next(iter(out.values())).tolist() == [[0.0, 1.0], [1.0, -64.0]]  # /0.5, half to even, clamp
 
 
 def test_unsupported_attribute_names_layer_and_attribute(build):
@@ -176,10 +177,10 @@ def test_every_layer_type_is_handled_or_explicitly_refused():
     assert handled <= names
     expected = {
         "ACTIVATION", "ASSERTION", "ATTENTION_INPUT", "ATTENTION_OUTPUT", "CAST", "CONCATENATION", "CONSTANT",
-        "CONVOLUTION", "CUMULATIVE", "DECONVOLUTION", "EINSUM", "ELEMENTWISE", "FILL", "GATHER", "GRID_SAMPLE",
-        "IDENTITY", "LRN", "MATRIX_MULTIPLY", "NON_ZERO", "NORMALIZATION", "ONE_HOT", "PADDING", "PARAMETRIC_RELU",
-        "POOLING", "REDUCE", "RESIZE", "REVERSE_SEQUENCE", "SCALE", "SCATTER", "SELECT", "SHAPE", "SHUFFLE",
-        "SLICE", "SOFTMAX", "SQUEEZE", "TOPK", "UNARY", "UNSQUEEZE",
+        "CONVOLUTION", "CUMULATIVE", "DECONVOLUTION", "DEQUANTIZE", "EINSUM", "ELEMENTWISE", "FILL", "GATHER",
+        "GRID_SAMPLE", "IDENTITY", "LRN", "MATRIX_MULTIPLY", "NON_ZERO", "NORMALIZATION", "ONE_HOT", "PADDING",
+        "PARAMETRIC_RELU", "POOLING", "QUANTIZE", "REDUCE", "RESIZE", "REVERSE_SEQUENCE", "SCALE", "SCATTER",
+        "SELECT", "SHAPE", "SHUFFLE", "SLICE", "SOFTMAX", "SQUEEZE", "TOPK", "UNARY", "UNSQUEEZE",
     }  # fmt: skip
     assert handled == expected
     # loop and conditional boundary layers have no handler: the control-flow runner executes them

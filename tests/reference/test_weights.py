@@ -32,6 +32,12 @@ def test_empty_weights_give_an_empty_tensor():
 def test_unreadable_weights_type_is_an_error():
     t = trt()
     words = np.zeros(2, dtype=np.uint8)
-    fp8 = t.Weights(t.DataType.FP8, words.ctypes.data, 2)
-    with pytest.raises(WeightsError, match="FP8"):
-        weights_to_tensor(fp8)
+    int4 = t.Weights(t.DataType.INT4, words.ctypes.data, 2)
+    with pytest.raises(WeightsError, match="INT4"):
+        weights_to_tensor(int4)
+
+
+def test_fp8_weights_are_read_as_e4m3():
+    t = trt()
+    words = np.array([0x38, 0xC0], dtype=np.uint8)  # E4M3: 0x38 = 1.0, 0xC0 = -2.0
+    assert weights_to_tensor(t.Weights(t.DataType.FP8, words.ctypes.data, 2)).tolist() == [1.0, -2.0]

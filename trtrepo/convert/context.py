@@ -89,9 +89,10 @@ class ConversionContext:
     def _weights_of(self, tensor: torch.Tensor) -> Any:
         """A numpy array, or for bf16 (no numpy type) a ``trt.Weights`` over the tensor's memory."""
         tensor = tensor.detach().cpu().contiguous()
-        if tensor.dtype == torch.bfloat16:
+        if tensor.dtype in (torch.bfloat16, torch.float8_e4m3fn):  # no numpy type: point TensorRT at the memory
             self._keepalive.append(tensor)
-            return self.trt.Weights(self.trt.DataType.BF16, tensor.data_ptr(), tensor.numel())
+            kind = self.trt.DataType.BF16 if tensor.dtype == torch.bfloat16 else self.trt.DataType.FP8
+            return self.trt.Weights(kind, tensor.data_ptr(), tensor.numel())
         array = np.ascontiguousarray(tensor.numpy())
         self._keepalive.append(array)
         return array

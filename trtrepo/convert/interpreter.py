@@ -259,11 +259,15 @@ def _relevant(errors: list[str]) -> list[str]:
 
 
 def _in_dtype(ctx: ConversionContext, value: Any, dtype: torch.dtype) -> Any:
-    """Float ITensors and weights (recursively in lists/dicts) in ``dtype``; the rest unchanged."""
+    """Float ITensors and weights (recursively in lists/dicts) in ``dtype``; the rest unchanged.
+
+    FP8 is a quantized type here, like INT8: only quantize/dequantize layers make and read it."""
     if ctx.is_tensor(value):
+        if value.dtype == ctx.trt.DataType.FP8:
+            return value
         return ctx.cast(value, dtype) if ctx.dtype_of(value).is_floating_point else value
     if isinstance(value, torch.Tensor):
-        return value.to(dtype) if value.is_floating_point() else value
+        return value.to(dtype) if value.is_floating_point() and value.dtype != torch.float8_e4m3fn else value
     if isinstance(value, (list, tuple)):
         return type(value)(_in_dtype(ctx, v, dtype) for v in value)
     if isinstance(value, dict):

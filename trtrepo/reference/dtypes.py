@@ -18,8 +18,9 @@ import torch
 
 from trtrepo.trt_flavour import trt
 
-# TensorRT DataType member name -> torch dtype. FP8, INT4, FP4 and E8M0 have no exact torch
-# counterpart the interpreter uses; they are reported as unsupported.
+# TensorRT DataType member name -> torch dtype. FP8 is E4M3 (torch.float8_e4m3fn: no infinities,
+# max 448), which only quantize/dequantize layers produce and read. INT4, FP4 and E8M0 have no exact
+# torch counterpart the interpreter uses; they are reported as unsupported.
 _BY_NAME: dict[str, torch.dtype] = {
     "FLOAT": torch.float32,
     "HALF": torch.float16,
@@ -29,6 +30,7 @@ _BY_NAME: dict[str, torch.dtype] = {
     "INT32": torch.int32,
     "INT64": torch.int64,
     "BOOL": torch.bool,
+    "FP8": torch.float8_e4m3fn,
 }
 
 FLOATING = (torch.float32, torch.float16, torch.bfloat16)

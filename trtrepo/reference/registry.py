@@ -33,8 +33,6 @@ UNSUPPORTED: dict[str, str] = {
     "PLUGIN": "plugins are not executed by the reference interpreter",
     "PLUGIN_V2": "plugins are not executed by the reference interpreter",
     "PLUGIN_V3": "plugins are not executed by the reference interpreter",
-    "QUANTIZE": "quantization is not supported",
-    "DEQUANTIZE": "quantization is not supported",
     "DYNAMIC_QUANTIZE": "quantization is not supported",
 }
 

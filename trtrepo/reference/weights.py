@@ -36,7 +36,9 @@ def weights_to_tensor(weights: Any) -> torch.Tensor:
         dtype = to_torch(getattr(weights, "dtype", None)) or torch.float32
         return torch.empty(0, dtype=dtype)
     if dtype_name == "BF16":
-        return _bfloat16_words(weights)
+        return _raw_words(weights, ctypes.c_uint16).view(torch.bfloat16)
+    if dtype_name == "FP8":
+        return _raw_words(weights, ctypes.c_uint8).view(torch.float8_e4m3fn)
     raise WeightsError(f"weights of type {dtype_name} cannot be read (no numpy or torch equivalent)")
 
 
@@ -48,18 +50,19 @@ def _from_numpy(array: np.ndarray) -> torch.Tensor:
         raise WeightsError(f"weights of numpy dtype {flat.dtype} have no torch equivalent") from exc
 
 
-def _bfloat16_words(weights: Any) -> torch.Tensor:
+def _raw_words(weights: Any, word: Any) -> torch.Tensor:
+    """The raw words of weights numpy has no type for (bfloat16, FP8), as a flat integer tensor."""
     count = int(weights.size)
     value_ptr = ctypes.c_void_p.from_address(id(weights) + _PYOBJECT_HEADER).value
     if not value_ptr:
-        raise WeightsError("bfloat16 weights: the wrapper holds no value")
+        raise WeightsError(f"{trt_dtype_name(weights.dtype)} weights: the wrapper holds no value")
     type_code = ctypes.c_int32.from_address(value_ptr).value
     data_ptr = ctypes.c_void_p.from_address(value_ptr + _VALUES_OFFSET).value
     held_count = ctypes.c_int64.from_address(value_ptr + _COUNT_OFFSET).value
     if type_code != int(weights.dtype) or held_count != count or not data_ptr:
         raise WeightsError(
-            "bfloat16 weights: the wrapper's layout is not the expected nvinfer1::Weights "
+            f"{trt_dtype_name(weights.dtype)} weights: the wrapper's layout is not the expected nvinfer1::Weights "
             f"(type {type_code}, count {held_count}, expected {int(weights.dtype)}, {count})"
         )
-    words = np.ctypeslib.as_array((ctypes.c_uint16 * count).from_address(data_ptr)).copy()
-    return torch.from_numpy(words.view(np.int16)).view(torch.bfloat16)
+    words = np.ctypeslib.as_array((word * count).from_address(data_ptr)).copy()
+    return torch.from_numpy(words)

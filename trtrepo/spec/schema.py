@@ -20,6 +20,8 @@ import jsonschema
 from trtrepo.spec.coverage import coverage_problems
 
 PRECISIONS = ["fp32", "fp16", "bf16"]
+# Engine precisions: the float ones, and post-training quantization (trtrepo.quantize) to INT8 or FP8.
+ENGINE_PRECISIONS = [*PRECISIONS, "int8", "fp8"]
 INT32_MAX = 2**31 - 1  # Triton's config fields (batch sizes, counts, dims) are 32-bit
 INT64_MAX = 2**63 - 1
 
@@ -51,7 +53,33 @@ _DIM = {
 _TOLERANCE = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"atol": {"type": "number", "minimum": 0}, "rtol": {"type": "number", "minimum": 0}},
+    "properties": {"atol": {"type": "number", "minimum": 0}, "rtol": {"type": "number", "minimum": 0},
+                   # least cosine similarity (quantized engines' policy states one)
+                   "cosine": {"type": "number", "minimum": -1, "maximum": 1}},
+}
+_QUANTIZATION = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        # op kinds whose inputs and weights are quantized; the rest stays in float
+        "ops": {"type": "array", "minItems": 1, "uniqueItems": True,
+                "items": {"type": "string", "enum": ["conv", "linear", "matmul"]}},
+        "activations": {"type": "string", "enum": ["per_tensor"]},
+        "weights": {"type": "string", "enum": ["per_tensor", "per_channel"]},
+        # max: absolute maximum; histogram: PT2E's HistogramObserver (range minimising L2 error)
+        "method": {"type": "string", "enum": ["max", "histogram"]},
+        "calibration": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "samples": _POSITIVE_INT,
+                # .npz/.npy files or a `package.module:callable`, as verify.inputs takes them
+                "inputs": {"oneOf": [{"type": "string", "minLength": 1},
+                                     {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}]},
+                "seed": {"type": "integer", "minimum": 0, "maximum": INT32_MAX},
+            },
+        },
+    },
 }
 _INPUT = {
     "type": "object",
@@ -115,7 +143,9 @@ _WARMUP = {
 }
 # Settings allowed both in `defaults` and per model; a model's own value wins.
 SHARED_SETTINGS: dict[str, Any] = {
-    "precision": {"type": "string", "enum": PRECISIONS},
+    "precision": {"type": "string", "enum": ENGINE_PRECISIONS},
+    # post-training quantization settings for precision int8/fp8 (trtrepo.quantize.settings)
+    "quantization": _QUANTIZATION,
     "max_batch_size": _COUNT,
     "dynamic_batching": _DYNAMIC_BATCHING,
     "instance_count": _POSITIVE_INT,

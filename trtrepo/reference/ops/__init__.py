@@ -9,6 +9,7 @@ from trtrepo.reference.ops import (  # noqa: F401
     matmul,
     normalization,
     pooling,
+    quantize,
     reduce,
     resize,
     sample,
