@@ -22,6 +22,7 @@ from trtrepo.capture import capture
 from trtrepo.convert.context import ConversionSettings
 from trtrepo.convert.interpreter import ConversionResult, convert_program
 from trtrepo.engine import new_builder, new_network
+from trtrepo.fuse import fuse
 from trtrepo.lower import lower
 from trtrepo.sources import is_saved_program, load_module, load_program, load_saved_program, save_program
 from trtrepo.spec import ModelSpec
@@ -105,7 +106,7 @@ def convert_captured(spec: ModelSpec, captured: ExportedProgram, module: nn.Modu
     timings = {} if timings is None else timings
     spec = with_outputs(spec, resolve_outputs(spec, program_output_paths(captured)))
     with timed(timings, "lower", spec.name, on_stage):
-        program = lower(captured, model=spec.name)
+        program = fuse(lower(captured, model=spec.name))
     with timed(timings, "convert", spec.name, on_stage):
         builder = new_builder()
         result = convert_program(program, spec, new_network(builder), conversion_settings(spec))
