@@ -8,8 +8,9 @@
   folded, so the converter evaluates them with PyTorch like any other weight-only node and TensorRT
   sees one convolution with a bias instead of a convolution and two elementwise layers.
 * **Static view sizes.** ``x.view(x.size(0), -1)`` reads the batch size at run time (shape and gather
-  layers, a concatenated shape tensor) although every other size is known: where the view's output has
-  at most one dynamic dim, its sizes become the known ints and ``-1``, a shuffle with static dims.
+  layers, a concatenated shape tensor) although every other size is known: where the view's sizes are
+  ints and plain ``sym_size`` reads and its output has at most one dynamic dim, its sizes become the
+  known ints and ``-1``, a shuffle with static dims (the size reads then go as dead code).
 
 The convolution node keeps its name (precision overrides and reports name it); the batch-norm node
 goes. Nothing here imports TensorRT.
@@ -17,6 +18,7 @@ goes. Nothing here imports TensorRT.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import torch
@@ -99,9 +101,7 @@ def foldable_layer(bn: torch.fx.Node) -> torch.fx.Node | None:
 
 
 def _is_first_item(node: torch.fx.Node) -> bool:
-    import operator
-
-    return node.target is operator.getitem and node.args[1] == 0
+    return node.target is operator.getitem and bool(node.args[1] == 0)
 
 
 def _rewrite_layer(new: _Builder, layer: torch.fx.Node, scale: torch.fx.Node, shift: torch.fx.Node) -> None:
@@ -164,7 +164,9 @@ def static_view_sizes(view: torch.fx.Node) -> bool:
     sizes = view.args[1] if len(view.args) > 1 else None
     if out is None or not isinstance(sizes, (list, tuple)) or all(not isinstance(s, torch.fx.Node) for s in sizes):
         return False
-    static = [d if isinstance(d, int) else None for d in out.shape]
+    if any(isinstance(s, torch.fx.Node) and s.target is not aten.sym_size.int for s in sizes):
+        return False  # sizes computed by symbolic arithmetic stay as traced: only plain size reads go
+    static: list[int | None] = [d if isinstance(d, int) else None for d in out.shape]
     if static.count(None) > 1 or any(d is not None and d <= 0 for d in static):
         return False  # two unknowns need the shape tensor; a zero-length dim makes -1 ambiguous
     view.args = (view.args[0], [-1 if d is None else d for d in static])
