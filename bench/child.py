@@ -18,6 +18,7 @@ TASKS = {  # task -> module with ``measure(spec, *args) -> dict``
     "stages": "bench.stages",
     "onnx": "bench.onnx_route",
     "memory": "bench.memory",
+    "layers": "bench.layers",
 }
 
 

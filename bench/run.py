@@ -15,10 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from bench import machine, memory, noop_rebuild, onnx_route, report, stages
+from bench import layers, machine, memory, noop_rebuild, onnx_route, report, stages
 from bench.common import ROOT, model_refs, spec_files
 
-BENCHMARKS = ("stages", "onnx", "noop", "memory")
+BENCHMARKS = ("stages", "onnx", "noop", "memory", "layers")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -59,11 +59,15 @@ def main(argv: list[str]) -> int:
         results["noop"] = noop_rebuild.run(options.noop_reps)
     if "memory" in selected:
         results["memory"] = memory.run(refs, options.memory_reps)
+    if "layers" in selected:
+        results["layers"] = layers.run(refs)
     results["machine"]["load_average_at_end"] = machine.load_average()
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["command"] = "python -m bench.run" + (" " + " ".join(argv) if argv else "")
     dated = report.write_json(results, options.out)
     options.results.write_text(report.markdown(results, results["command"]), encoding="utf-8")
+    if "layers" in results:  # its own section, written by bench.layers
+        layers.write_section(options.results, results["layers"])
     print(f"wrote {options.results} and {dated} in {results['seconds']} s")
     print(report.targets_table(results))
     return 0
@@ -74,6 +78,8 @@ def render(saved: Path, target: Path) -> int:
     results = json.loads(saved.read_text(encoding="utf-8"))
     report.refresh_verdicts(results)
     target.write_text(report.markdown(results, results.get("command", "python -m bench.run")), encoding="utf-8")
+    if "layers" in results:
+        layers.write_section(target, results["layers"])
     print(f"wrote {target} from {saved}")
     print(report.targets_table(results))
     return 0

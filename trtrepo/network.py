@@ -23,6 +23,7 @@ from trtrepo.convert.context import ConversionSettings
 from trtrepo.convert.interpreter import ConversionResult, convert_program
 from trtrepo.engine import new_builder, new_network
 from trtrepo.errors import CaptureError
+from trtrepo.fuse import fuse
 from trtrepo.lower import lower
 from trtrepo.quantize import is_quantized
 from trtrepo.quantize.stage import quantize
@@ -119,7 +120,7 @@ def convert_captured(spec: ModelSpec, captured: ExportedProgram, module: nn.Modu
     timings = {} if timings is None else timings
     spec = with_outputs(spec, resolve_outputs(spec, program_output_paths(captured)))
     with timed(timings, "lower", spec.name, on_stage):
-        program = lower(captured, model=spec.name)
+        program = fuse(lower(captured, model=spec.name))
     with timed(timings, "convert", spec.name, on_stage):
         builder = new_builder()
         result = convert_program(program, spec, new_network(builder), conversion_settings(spec))

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.convert.harness import Fn, Fn2, assert_converts
+from tests.convert.harness import Fn, Fn2, Fn3, assert_converts
 from tests.convert.samples import sample
 
 
@@ -118,3 +118,29 @@ def test_instance_norm(module, shape):
 def test_instance_norm_running_stats():
     module = _randomize(nn.InstanceNorm2d(3, affine=True, track_running_stats=True))
     assert_converts(module, [sample(2, 3, 4, 5, scale=2) + 0.5], expect="aten.instance_norm.default", dynamic={0: {0: (1, 4)}})
+
+
+# ---- batch norm with run-time weights or statistics (issue 13) ---------------------------------
+
+_MEAN, _VAR = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([0.25, 1.5, 4.0])
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4, 5)])
+def test_batch_norm_eval_runtime_weight_and_bias(shape):
+    fn = Fn3(lambda x, w, b: nn.functional.batch_norm(x, _MEAN, _VAR, weight=w, bias=b, training=False, eps=1e-3))
+    assert_converts(fn, [sample(*shape, scale=2), sample(3, seed=1, scale=2) + 0.5, sample(3, seed=2)],
+                    expect="aten._native_batch_norm_legit_no_training.default", dynamic={0: {0: (1, 5)}})
+
+
+def test_batch_norm_eval_runtime_weight_only():
+    fn = Fn2(lambda x, w: nn.functional.batch_norm(x, _MEAN, _VAR, weight=w, training=False))
+    assert_converts(fn, [sample(2, 3, 4, scale=2), sample(3, seed=1, scale=2) + 0.5],
+                    expect="aten._native_batch_norm_legit_no_training.default", dynamic={0: {0: (1, 3), 2: (1, 6)}})
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_eval_runtime_statistics(affine):
+    weight, bias = (torch.tensor([1.5, 0.5, -2.0]), torch.tensor([0.1, 0.2, 0.3])) if affine else (None, None)
+    fn = Fn3(lambda x, m, v: nn.functional.batch_norm(x, m, v.abs() + 0.5, weight=weight, bias=bias, training=False))
+    assert_converts(fn, [sample(2, 3, 4, 5, scale=2), sample(3, seed=1), sample(3, seed=2, scale=2)],
+                    expect="aten._native_batch_norm_legit_no_training.default", dynamic={0: {0: (1, 4)}})

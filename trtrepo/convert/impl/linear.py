@@ -68,6 +68,9 @@ def linear(ctx: ConversionContext, *, tensor: Any, weight: Any, bias: Any | None
     out = matmul(ctx, lhs=tensor, rhs=weight, transpose_rhs=True)
     if bias is None:
         return out
+    if isinstance(bias, torch.Tensor) and bias.dim() < len(out.shape):
+        # A weight bias is made a constant of the output's rank at once: no shuffle to broadcast it.
+        bias = bias.reshape((1,) * (len(out.shape) - bias.dim()) + tuple(bias.shape))
     return binary(ctx, op=ctx.trt.ElementWiseOperation.SUM, lhs=out, rhs=bias)
 
 

@@ -17,13 +17,16 @@ from trtrepo.convert.impl.reduce import axes_mask
 from trtrepo.convert.impl.shape import dim_size, prepend_ones, reshape
 
 
-def batch_norm_inference(ctx: ConversionContext, *, tensor: Any, weight: torch.Tensor | None,
-                         bias: torch.Tensor | None, mean: torch.Tensor, var: torch.Tensor, eps: float) -> Any:
-    """Eval-mode batch norm folded to ``x * scale + shift`` per channel (dim 1).
+def batch_norm_inference(ctx: ConversionContext, *, tensor: Any, weight: Any, bias: Any, mean: Any, var: Any,
+                         eps: float) -> Any:
+    """Eval-mode batch norm as ``x * scale + shift`` per channel (dim 1).
 
-    Folding in float64 then storing in the network's float type keeps the folded constants as
-    exact as the unfused PyTorch computation.
+    With weights only, scale and shift are folded in float64 then stored in the network's float
+    type, as exact as the unfused PyTorch computation; any of the four computed at run time (an
+    ITensor) makes scale and shift per-channel layers of the network instead.
     """
+    if any(ctx.is_tensor(v) for v in (weight, bias, mean, var)):
+        return _batch_norm_runtime(ctx, tensor=tensor, weight=weight, bias=bias, mean=mean, var=var, eps=eps)
     channels = mean.shape[0]
     scale = torch.rsqrt(var.double() + eps)
     if weight is not None:
@@ -37,6 +40,33 @@ def batch_norm_inference(ctx: ConversionContext, *, tensor: Any, weight: torch.T
     scaled = ctx.network.add_elementwise(tensor, ctx.constant(scale.reshape(shape), dtype), ew.PROD)
     shifted = ctx.network.add_elementwise(scaled.get_output(0), ctx.constant(shift.reshape(shape), dtype), ew.SUM)
     return shifted.get_output(0)
+
+
+def _batch_norm_runtime(ctx: ConversionContext, *, tensor: Any, weight: Any, bias: Any, mean: Any, var: Any,
+                        eps: float) -> Any:
+    """``x * scale + shift`` with ``scale = weight / sqrt(var + eps)`` and ``shift = bias - mean * scale``,
+    each a ``[1, C, 1, ...]`` tensor computed by the network (weights among them become constants)."""
+    dtype = ctx.dtype_of(tensor)
+    channels = int(tensor.shape[1]) if int(tensor.shape[1]) >= 0 else -1
+    shape = [1, channels] + [1] * (len(tensor.shape) - 2)
+
+    def per_channel(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return ctx.constant(value.reshape(shape), dtype)
+        return reshape(ctx, tensor=ctx.cast(value, dtype), sizes=shape)
+
+    ew, unary = ctx.trt.ElementWiseOperation, ctx.trt.UnaryOperation
+    padded = binary(ctx, op=ew.SUM, lhs=per_channel(var), rhs=float(eps))
+    scale = ctx.network.add_unary(ctx.network.add_unary(padded, unary.SQRT).get_output(0), unary.RECIP).get_output(0)
+    if weight is not None:
+        scale = ctx.network.add_elementwise(scale, per_channel(weight), ew.PROD).get_output(0)
+    shift = ctx.network.add_elementwise(per_channel(mean), scale, ew.PROD).get_output(0)
+    if bias is not None:
+        shift = ctx.network.add_elementwise(per_channel(bias), shift, ew.SUB).get_output(0)
+    else:
+        shift = ctx.network.add_unary(shift, unary.NEG).get_output(0)
+    scaled = ctx.network.add_elementwise(tensor, scale, ew.PROD).get_output(0)
+    return ctx.network.add_elementwise(scaled, shift, ew.SUM).get_output(0)
 
 
 def _affine(ctx: ConversionContext, *, value: Any, fill: float, shape: list[int], dtype: torch.dtype) -> Any:

@@ -41,6 +41,9 @@ def upsample(ctx: ConversionContext, *, tensor: Any, mode: str, output_size: Seq
     spatial = len(output_size) if output_size is not None else len(scale_factors or ())
     if spatial == 0:
         raise ValueError("upsampling needs an output size or scale factors")
+    if output_size is None and all(float(s).is_integer() for s in scale_factors or ()):
+        return _by_whole_scales(ctx, tensor=tensor, mode=mode, scales=[float(s) for s in scale_factors or ()],
+                                align_corners=align_corners)
     sizes: list[Size] = [dim_size(ctx, tensor=tensor, dim=d) for d in range(rank - spatial)]
     if output_size is not None:
         sizes += list(output_size)
@@ -53,6 +56,16 @@ def upsample(ctx: ConversionContext, *, tensor: Any, mode: str, output_size: Seq
         layer.set_input(1, size_tensor(ctx, sizes))
     else:
         layer.shape = tuple(int(s) for s in sizes)
+    _configure(ctx, layer, mode, align_corners)
+    return layer.get_output(0)
+
+
+def _by_whole_scales(ctx: ConversionContext, *, tensor: Any, mode: str, scales: list[float],
+                     align_corners: bool) -> Any:
+    """Whole scale factors as the layer's own scales: its output ``floor(in * s)`` is PyTorch's
+    exactly, for static and dynamic dims alike, with no shape arithmetic in the network."""
+    layer = ctx.network.add_resize(tensor)
+    layer.scales = (1.0,) * (len(tensor.shape) - len(scales)) + tuple(scales)
     _configure(ctx, layer, mode, align_corners)
     return layer.get_output(0)
 

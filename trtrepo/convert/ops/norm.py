@@ -15,7 +15,7 @@ from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import norm
 from trtrepo.convert.registry import Validator, converter
-from trtrepo.convert.validators import constant_arg, float_result, only_first_output_used
+from trtrepo.convert.validators import float_result, only_first_output_used
 from trtrepo.graph import fake_tensor, is_constant
 
 INPUT = ("input",)
@@ -61,11 +61,8 @@ FIRST_OUTPUT = only_first_output_used("normalization mean/rstd")
 @converter(
     aten._native_batch_norm_legit_no_training.default,
     tensors=INPUT,
-    validators=(
-        constant_arg("weight", "batch-norm weight"), constant_arg("bias", "batch-norm bias"),
-        constant_arg("running_mean", "batch-norm running mean"), constant_arg("running_var", "batch-norm running var"),
-        only_first_output_used("batch-norm saved mean/invstd"),
-    ),
+    # weight, bias and statistics may be weights (folded into constants) or computed at run time
+    validators=(float_result(), only_first_output_used("batch-norm saved mean/invstd")),
 )
 def batch_norm_eval(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     a = bind_args(target, args, kwargs)
