@@ -89,3 +89,17 @@ def test_unquantizable_op_falls_back_with_a_note(tmp_path):
     notes = [n for n in converted.notes if n.startswith("quantization:")]
     assert notes and all("stays in float (a transposed convolution" in n for n in notes), converted.notes
     assert {"QUANTIZE", "DEQUANTIZE"} <= _layer_types(converted.network)
+
+
+def test_check_splits_the_error_into_quantization_and_conversion(tmp_path):
+    file = _project(tmp_path, "int8")
+    report = tmp_path / "check.json"
+    result = CliRunner().invoke(main, ["check", str(file), "--model", "mlp", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "mlp [min] logits: quantization (fake-quant vs fp32) max abs " in result.output
+    cases = json.loads(report.read_text())["cases"]
+    assert all(len(c["quantization_split"]) == 1 for c in cases), cases
+    split = cases[0]["quantization_split"][0]
+    # Quantization, not conversion, is where an INT8 model's error comes from.
+    assert split["quantization"]["max_abs"] > 0 and split["conversion"]["cosine"] > 0.999
+    assert split["conversion"]["max_abs"] < split["quantization"]["max_abs"]

@@ -85,7 +85,21 @@ def check_model(spec: ModelSpec, seed: int = 0, samples: int = 0,
         inputs = check_samples(converted.spec, samples, seed, points)
     except TrtrepoError as exc:
         return [CaseResult(spec.name, "convert", error=str(exc), error_category=Category.ERROR)]
-    return check_converted(converted, inputs)
+    results = check_converted(converted, inputs)
+    if converted.quantized is not None:  # how much of the error is quantization, how much conversion
+        rows = quantization_error(converted, inputs)
+        for case in results:
+            case.quantization_split = [row for row in rows if row["case"] == case.case]
+    return results
+
+
+def split_lines(results: list[CaseResult]) -> list[str]:
+    """One line per quantized case and output: the quantization's error and the conversion's."""
+    return [f"{case.model} [{case.case}] {row['output']}: quantization (fake-quant vs fp32) max abs "
+            f"{row['quantization']['max_abs']:.3e}, cosine {row['quantization']['cosine']:.6f}; conversion "
+            f"(network vs fake-quant) max abs {row['conversion']['max_abs']:.3e}, cosine "
+            f"{row['conversion']['cosine']:.6f}"
+            for case in results for row in case.quantization_split]
 
 
 def quantization_error(converted: Converted, samples: list[Sample]) -> list[dict[str, Any]]:

@@ -206,6 +206,8 @@ class CaseResult:
     latency_ms: float | None = None  # of the request, for a server
     divergence: Divergence | None = None  # where a failed case first departs (check)
     diagnosis: str = ""  # a note when the divergence could not be localised
+    # a quantized model's error split per output: fake-quant vs fp32, network vs fake-quant (check)
+    quantization_split: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def category(self) -> Category:
@@ -226,7 +228,8 @@ class CaseResult:
                 "latency_ms": self.latency_ms,
                 "divergence": {**asdict(self.divergence), "message": self.divergence.describe()}
                 if self.divergence else None,
-                "diagnosis": self.diagnosis, "outputs": [o.to_dict() for o in self.outputs]}
+                "diagnosis": self.diagnosis, "outputs": [o.to_dict() for o in self.outputs],
+                **({"quantization_split": self.quantization_split} if self.quantization_split else {})}
 
 
 def exit_code(results: Sequence[CaseResult]) -> int:

@@ -27,7 +27,7 @@ def check(spec_file: Path, models: tuple[str, ...], seed: int, samples: int, as_
     Exit code 0 when every model passes at its min, opt and max shapes, 1 when an output is out of
     tolerance, 2 when a model cannot be converted or run.
     """
-    from trtrepo.check import check_model
+    from trtrepo.check import check_model, split_lines
     from trtrepo.compare import exit_code
     from trtrepo.spec import load_project
 
@@ -35,6 +35,9 @@ def check(spec_file: Path, models: tuple[str, ...], seed: int, samples: int, as_
     results = [case for spec in project.select(models) for case in check_model(spec, seed=seed, samples=samples)]
     show_results(results, f"trtrepo check {spec_file}", "trtrepo.check", as_json, report, junit,
                  {"spec_file": str(project.file), "seed": seed})
+    if not as_json:
+        for line in split_lines(results):
+            click.echo(line)
     sys.exit(exit_code(results))
 
 
