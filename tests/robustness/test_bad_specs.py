@@ -107,7 +107,7 @@ SPEC_CASES = [
     ("unknown dtype", "        dtype: fp32\n        shape: [batch, 16]", "        dtype: fp33\n        shape: [batch, 16]",
      ["model 'mlp': inputs[0].dtype: unknown dtype 'fp33' (did you mean 'fp32'?)"]),
     ("unknown precision", "  precision: fp32", "  precision: fp61",
-     ["defaults: precision: must be one of fp32, fp16, bf16 (got 'fp61') (did you mean 'fp16'?)"]),
+     ["defaults: precision: must be one of fp32, fp16, bf16, int8, fp8 (got 'fp61') (did you mean 'fp16'?)"]),
     ("not a number", "  instance_count: 1\n", "  instance_count: 1\n  tolerance: {atol: .nan}\n",
      ["defaults: tolerance.atol: must be a finite number (got nan)"]),
     ("bad source form", MLP_SOURCE, "    source: models/mlp.py\n",
