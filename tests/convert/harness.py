@@ -67,6 +67,18 @@ class Fn3(Fn):
         return self.fn(x, y, z)
 
 
+class WithIndex(nn.Module):
+    """``fn(x, index, y)`` with a constant index (a buffer), so an index test can choose it duplicate-free."""
+
+    def __init__(self, fn, index):
+        super().__init__()
+        self.fn = fn
+        self.register_buffer("index", index)
+
+    def forward(self, x, y):
+        return self.fn(x, self.index, y)
+
+
 def spec_for(inputs: Sequence[torch.Tensor], outputs: int, dynamic: Dynamic | None = None,
              ranges: dict[int, tuple[float, float]] | None = None) -> ModelSpec:
     """A ModelSpec for a test module: inputs ``x0, x1, ...``, outputs ``out0, ...``."""

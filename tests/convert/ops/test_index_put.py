@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
-from tests.convert.harness import Fn, Fn2, Fn3, assert_converts, convert_module
+from tests.convert.harness import Fn, Fn2, Fn3, WithIndex, assert_converts, convert_module
 from tests.convert.samples import sample
 from trtrepo.errors import UnsupportedOpsError
 
@@ -20,18 +19,6 @@ PUT = "aten.index_put.default"
 index_put = torch.ops.aten.index_put.default
 TYPES = [torch.float32, torch.float16, torch.bfloat16, torch.int32, torch.int64]
 BATCH = {0: {0: (2, 7)}}
-
-
-class WithIndex(nn.Module):
-    """``fn(x, index, y)`` with a constant index (a buffer): duplicate-free at every shape point."""
-
-    def __init__(self, fn, index):
-        super().__init__()
-        self.fn = fn
-        self.register_buffer("index", index)
-
-    def forward(self, x, y):
-        return self.fn(x, self.index, y)
 
 
 def _exact(shape, dtype, seed=0):

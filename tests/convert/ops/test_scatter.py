@@ -9,27 +9,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
-from tests.convert.harness import Fn, Fn2, Fn3, assert_converts, convert_module
+from tests.convert.harness import Fn, Fn2, Fn3, WithIndex, assert_converts, convert_module
 from tests.convert.samples import sample
 from trtrepo.errors import UnsupportedOpsError
 
 TYPES = [torch.float32, torch.float16, torch.bfloat16, torch.int32, torch.int64]
 # Each column a distinct set of rows of a 4-row tensor.
 UNIQUE_ROWS = torch.tensor([[0, 1, 2, 3, 0], [1, 2, 3, 0, 1], [2, 3, 0, 1, 2]])
-
-
-class WithIndex(nn.Module):
-    """``fn(x, index, y)`` with a constant index (a buffer): duplicate-free at every shape point."""
-
-    def __init__(self, fn, index):
-        super().__init__()
-        self.fn = fn
-        self.register_buffer("index", index)
-
-    def forward(self, x, y):
-        return self.fn(x, self.index, y)
 
 
 def _exact(shape, dtype, seed=0, low=-4, high=4):

@@ -13,32 +13,13 @@ from typing import Any
 import torch
 
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl.reduce import NARROW_TYPES
-from trtrepo.convert.impl.shape import normalize_dim, permute, prepend_ones, reshape, squeeze
-
-TOPK_AXES = 4  # TopK's axis must be one of the last four dims
+from trtrepo.convert.impl import sort
+from trtrepo.convert.impl.shape import normalize_dim, reshape, squeeze
 
 
 def top1(ctx: ConversionContext, *, tensor: Any, dim: int, largest: bool) -> tuple[Any, Any]:
     """The extreme value along ``dim`` and its int64 index, both keeping ``dim`` with size 1."""
-    rank = len(tensor.shape)
-    if rank == 1:  # TopK takes at least two dims
-        values, indices = top1(ctx, tensor=prepend_ones(ctx, tensor=tensor, count=1), dim=1, largest=largest)
-        return reshape(ctx, tensor=values, sizes=[1]), reshape(ctx, tensor=indices, sizes=[1])
-    source = ctx.dtype_of(tensor)
-    work = ctx.cast(tensor, torch.int32) if source in NARROW_TYPES else tensor
-    order = list(range(rank))
-    if dim < rank - TOPK_AXES:
-        order = [d for d in range(rank) if d != dim] + [dim]
-        work = permute(ctx, tensor=work, order=order)
-    ops = ctx.trt.TopKOperation
-    layer = ctx.network.add_topk(work, ops.MAX if largest else ops.MIN, 1, 1 << order.index(dim))
-    values, indices = layer.get_output(0), layer.get_output(1)
-    if order != list(range(rank)):
-        inverse = sorted(range(rank), key=order.__getitem__)
-        values = permute(ctx, tensor=values, order=inverse)
-        indices = permute(ctx, tensor=indices, order=inverse)
-    return ctx.cast(values, source), ctx.cast(indices, torch.int64)
+    return sort.topk(ctx, tensor=tensor, k=1, dim=dim, largest=largest)
 
 
 def extreme_with_index(ctx: ConversionContext, *, tensor: Any, dim: int, keepdim: bool,

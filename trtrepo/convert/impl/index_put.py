@@ -16,9 +16,9 @@ import torch
 
 from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import segment
-from trtrepo.convert.impl.indexing import wrap_indices
+from trtrepo.convert.impl.indexing import broadcast_together, stack_last, wrap_indices
 from trtrepo.convert.impl.scatter import CARRIED_TYPES
-from trtrepo.convert.impl.shape import permute, prepend_ones, reshape, sizes_of, unsqueeze
+from trtrepo.convert.impl.shape import permute, prepend_ones, reshape, sizes_of
 from trtrepo.convert.impl.slicing import expand
 from trtrepo.convert.impl.symbolic import size_value
 
@@ -31,7 +31,7 @@ def index_put(ctx: ConversionContext, *, tensor: Any, indices: Sequence[Any], va
     positions = [i for i, index in enumerate(indices) if index is not None]
     sizes = sizes_of(ctx, tensor)
     wrapped = [ctx.cast(wrap_indices(ctx, index=indices[p], size=sizes[p]), torch.int64) for p in positions]
-    coords = _broadcast_together(ctx, wrapped)
+    coords = broadcast_together(ctx, wrapped)
     batch = sizes_of(ctx, coords[0])
     rest = [d for d in range(rank) if d not in positions]
     first = positions[0]
@@ -59,7 +59,7 @@ def _scatter_nd(ctx: ConversionContext, *, moved: Any, coords: list[Any], values
     """TensorRT's ND scatter of ``values`` ([*B, *rest]) at the stacked coordinates ([*B, k])."""
     dtype = ctx.dtype_of(moved)
     carry = torch.int32 if dtype in CARRIED_TYPES else dtype
-    stacked = _stack_last(ctx, coords)
+    stacked = stack_last(ctx, coords)
     layer = ctx.network.add_scatter(ctx.cast(moved, carry), stacked, ctx.cast(values, carry), ctx.trt.ScatterMode.ND)
     return ctx.cast(layer.get_output(0), dtype)
 
@@ -112,24 +112,3 @@ def masked_put(ctx: ConversionContext, *, tensor: Any, position: int, mask: Any,
     return ctx.network.add_select(where, values, tensor).get_output(0)
 
 
-def _broadcast_together(ctx: ConversionContext, tensors: list[Any]) -> list[Any]:
-    """Index tensors broadcast to their common shape (each plus a zero tensor of every shape)."""
-    rank = max(len(t.shape) for t in tensors)
-    aligned = [prepend_ones(ctx, tensor=t, count=rank - len(t.shape)) for t in tensors]
-    if len(aligned) == 1:
-        return aligned
-    ew = ctx.trt.ElementWiseOperation
-    zero_scalar = ctx.constant(torch.zeros((1,) * rank, dtype=torch.int64))
-    zero = None
-    for t in aligned:
-        part = ctx.network.add_elementwise(t, zero_scalar, ew.PROD).get_output(0)
-        zero = part if zero is None else ctx.network.add_elementwise(zero, part, ew.SUM).get_output(0)
-    return [ctx.network.add_elementwise(t, zero, ew.SUM).get_output(0) for t in aligned]
-
-
-def _stack_last(ctx: ConversionContext, tensors: list[Any]) -> Any:
-    """Tensors of one shape stacked along a new last dim (coordinates for the ND scatter)."""
-    rank = len(tensors[0].shape)
-    layer = ctx.network.add_concatenation([unsqueeze(ctx, tensor=t, dim=rank) for t in tensors])
-    layer.axis = rank
-    return layer.get_output(0)

@@ -71,7 +71,7 @@ def advanced_index(ctx: ConversionContext, *, tensor: Any, indices: Sequence[Any
     wrapped = [wrap_indices(ctx, index=indices[p], size=sizes[p]) for p in positions]
     if len(positions) == 1:
         return ctx.network.add_gather(tensor, wrapped[0], positions[0]).get_output(0)
-    coords = _stack_last(ctx, _broadcast_together(ctx, [ctx.cast(w, torch.int64) for w in wrapped]))
+    coords = stack_last(ctx, broadcast_together(ctx, [ctx.cast(w, torch.int64) for w in wrapped]))
     rank = len(tensor.shape)
     rest = [d for d in range(rank) if d not in positions]
     moved = permute(ctx, tensor=tensor, order=positions + rest)
@@ -85,11 +85,13 @@ def advanced_index(ctx: ConversionContext, *, tensor: Any, indices: Sequence[Any
     return permute(ctx, tensor=out, order=order)
 
 
-def _broadcast_together(ctx: ConversionContext, tensors: list[Any]) -> list[Any]:
-    """Index tensors broadcast to their common shape (adding a zero tensor of that shape)."""
+def broadcast_together(ctx: ConversionContext, tensors: list[Any]) -> list[Any]:
+    """Index tensors broadcast to their common shape (each plus a zero tensor of that shape)."""
     rank = max(len(t.shape) for t in tensors)
-    ew = ctx.trt.ElementWiseOperation
     aligned = [prepend_ones(ctx, tensor=t, count=rank - len(t.shape)) for t in tensors]
+    if len(aligned) == 1:
+        return aligned
+    ew = ctx.trt.ElementWiseOperation
     zero_scalar = ctx.constant(torch.zeros((1,) * rank, dtype=torch.int64))
     zero = None
     for t in aligned:
@@ -98,8 +100,8 @@ def _broadcast_together(ctx: ConversionContext, tensors: list[Any]) -> list[Any]
     return [ctx.network.add_elementwise(t, zero, ew.SUM).get_output(0) for t in aligned]
 
 
-def _stack_last(ctx: ConversionContext, tensors: list[Any]) -> Any:
-    """Tensors of one shape stacked along a new last dim."""
+def stack_last(ctx: ConversionContext, tensors: list[Any]) -> Any:
+    """Tensors of one shape stacked along a new last dim (coordinates for an ND gather or scatter)."""
     rank = len(tensors[0].shape)
     layer = ctx.network.add_concatenation([unsqueeze(ctx, tensor=t, dim=rank) for t in tensors])
     layer.axis = rank
