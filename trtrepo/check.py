@@ -71,6 +71,10 @@ def check_converted(converted: Converted, samples: list[Sample] | None = None, s
         case.latency_ms = None  # the reference interpreter's speed says nothing about an engine's
         if localise_failures and case.category is Category.MISMATCH:
             localise_safely(case, converted, reference, sample, tolerances)
+    if converted.quantized is not None:  # how much of the error is quantization, how much conversion
+        rows = quantization_error(converted, samples)
+        for case in cases:
+            case.quantization_split = [row for row in rows if row["case"] == case.case]
     return cases
 
 
@@ -85,12 +89,7 @@ def check_model(spec: ModelSpec, seed: int = 0, samples: int = 0,
         inputs = check_samples(converted.spec, samples, seed, points)
     except TrtrepoError as exc:
         return [CaseResult(spec.name, "convert", error=str(exc), error_category=Category.ERROR)]
-    results = check_converted(converted, inputs)
-    if converted.quantized is not None:  # how much of the error is quantization, how much conversion
-        rows = quantization_error(converted, inputs)
-        for case in results:
-            case.quantization_split = [row for row in rows if row["case"] == case.case]
-    return results
+    return check_converted(converted, inputs)
 
 
 def split_lines(results: list[CaseResult]) -> list[str]:
@@ -127,7 +126,7 @@ def require_passing(converted: Converted) -> dict[str, Any]:
     results = check_converted(converted, samples)
     summary: dict[str, Any] = {"passed": all(r.passed for r in results), "cases": [r.to_dict() for r in results]}
     if converted.quantized is not None:
-        summary["quantization_error"] = quantization_error(converted, samples)
+        summary["quantization_error"] = [row for r in results for row in r.quantization_split]
     if not summary["passed"]:
         spec = converted.spec
         raise CheckFailedError(f"{spec.spec_file}: model {spec.name!r}: check failed:\n  "
