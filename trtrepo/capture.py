@@ -119,7 +119,7 @@ def _extreme_inputs(spec: ModelSpec) -> list[tuple[torch.Tensor, ...]]:
     """Seeded inputs at the min and max shapes of every profile (each distinct shape set once)."""
     if not any(d.is_dynamic for t in spec.inputs for d in t.shape):
         return []
-    samples = [s for s in generated_samples(spec, points=("min", "max"))]
+    samples = generated_samples(spec, points=("min", "max"))
     distinct = {tuple(tuple(s.inputs[t.name].shape) for t in spec.inputs): s for s in samples}
     return [tuple(s.inputs[t.name] for t in spec.inputs) for s in distinct.values()]
 
