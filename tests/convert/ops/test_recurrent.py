@@ -9,16 +9,22 @@ on a network built straight from the converter's loops.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from torch import nn
 from torch.ops import aten
 
-from tests.convert.harness import Fn, Fn2, assert_converts, convert_module
+from tests.convert.harness import Fn, Fn2, assert_converted_by, assert_converts, convert_module, spec_for
 from tests.convert.samples import sample
+from trtrepo.capture import capture
+from trtrepo.compare import DEFAULT_TOLERANCES
 from trtrepo.convert.context import Capabilities, ConversionContext
 from trtrepo.convert.impl import recurrent
+from trtrepo.engine import build_plan
 from trtrepo.errors import UnsupportedOpsError
+from trtrepo.network import convert_captured
 from trtrepo.reference import execute_network
 from trtrepo.trt_flavour import logger, trt
 
@@ -151,6 +157,34 @@ def test_gru_low_precision_io(dtype, tolerance):
     rnn = _seeded(nn.GRU(FEATURES, HIDDEN, batch_first=True)).to(dtype)
     inputs = [t.to(dtype) for t in _inputs(rnn, 1)]
     assert_converts(RunWith(rnn), inputs, expect=GRU, rtol=tolerance, atol=tolerance)
+
+
+# ---- fp16 and bf16 engines ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("precision", ["fp16", "bf16"])
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_low_precision_engines_run_their_loops_in_that_precision(precision, kind):
+    # models.yaml's `precision:`: the recurrences carry fp16/bf16 states; eager fp32 is the reference,
+    # within the precision's default tolerance (what `trtrepo check` applies).
+    rnn = _seeded(nn.LSTM(FEATURES, HIDDEN, num_layers=2, bidirectional=True, proj_size=3, batch_first=True)
+                  if kind == "lstm" else nn.GRU(FEATURES, HIDDEN, num_layers=2, bidirectional=True))
+    states = 2 if kind == "lstm" else 1
+    module, inputs = [Run, RunWith, RunWithCell][states](rnn).eval(), _inputs(rnn, states)
+    spec = dataclasses.replace(spec_for(inputs, states + 1, _dynamic_batch(rnn, states + 1)), precision=precision)
+    converted = convert_captured(spec, capture(spec, module, tuple(inputs)), module)
+    assert_converted_by(converted, f"aten.{kind}.input")
+    network = converted.result.network
+    carried = {network.get_layer(i).get_output(0).dtype.name for i in range(network.num_layers)
+               if network.get_layer(i).type.name == "RECURRENCE"}
+    assert carried == {"HALF" if precision == "fp16" else "BF16"}
+    assert len(build_plan(converted.builder, network, converted.spec)[0]) > 0
+    got = execute_network(network, {f"x{i}": t for i, t in enumerate(inputs)}).outputs.values()
+    with torch.no_grad():
+        output, state = module(*inputs)
+    expected = [output, *(state if kind == "lstm" else [state])]
+    tolerance = DEFAULT_TOLERANCES[precision]
+    for g, e in zip(got, expected, strict=True):
+        torch.testing.assert_close(g, e, rtol=tolerance.rtol, atol=tolerance.atol)
 
 
 # ---- RNN ---------------------------------------------------------------------------------------
