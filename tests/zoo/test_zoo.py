@@ -36,6 +36,7 @@ EXERCISES = {
                 "aten.scaled_dot_product_attention.default", "aten.masked_fill.Scalar"},
     "decoder": {"aten.triu.default", "aten.masked_fill.Scalar", "aten.softmax.int", "aten.matmul.default",
                 "aten.gelu.default"},
+    "tagger": {"aten.embedding.default", "aten.lstm.input", "aten.gru.input", "aten.linear.default"},
     "hf_bert": {"aten.scaled_dot_product_attention.default", "aten.embedding.default", "aten.tanh.default"},
     "hf_bert_eager": {"aten.softmax.int", "aten.matmul.default", "aten.where.ScalarOther"},
     "hf_vit": {"aten.convolution.default", "aten.cat.default", "aten.scaled_dot_product_attention.default"},
