@@ -21,10 +21,14 @@ import numpy as np
 
 from trtrepo.reference import ops  # noqa: F401  (registers the layer classes)
 from trtrepo.reference.registry import HANDLERS
+from trtrepo.reference.structure import CONDITIONAL_BOUNDARY, LOOP_BOUNDARY
 from trtrepo.trt_flavour import trt
 
 # Attributes that describe where a layer came from rather than what it computes.
 _SKIPPED = frozenset({"name", "metadata", "num_inputs", "num_outputs", "type"})
+# Loop and conditional boundary layers have no handler (the interpreter runs them as a whole), but
+# their attributes (an iterator's axis and direction, a loop output's kind) are what they compute.
+_BOUNDARY_CLASSES = {**LOOP_BOUNDARY, **CONDITIONAL_BOUNDARY}
 
 
 def network_fingerprint(network: Any) -> str:
@@ -49,8 +53,9 @@ def layer_description(layer: Any) -> dict[str, Any]:
         "outputs": [_tensor_text(layer.get_output(i)) for i in range(layer.num_outputs)],
     }
     entry = HANDLERS.get(type_name)
-    if entry is not None:
-        described["attributes"] = _attributes(layer, getattr(trt(), entry.layer_class))
+    layer_class = entry.layer_class if entry is not None else _BOUNDARY_CLASSES.get(type_name)
+    if layer_class is not None:
+        described["attributes"] = _attributes(layer, getattr(trt(), layer_class))
     return described
 
 
