@@ -13,7 +13,7 @@ from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import quantize
 from trtrepo.convert.registry import Validator, converter
 from trtrepo.graph import fake_tensor, is_constant
-from trtrepo.quantize import fp8_op  # noqa: F401  (registers torch.ops.trtrepo.quantize_fp8)
+from trtrepo.quantize import fp8_op  # noqa: F401  (registers the torch.ops.trtrepo FP8 ops)
 
 qd = torch.ops.quantized_decomposed
 BOUNDS = {torch.int8: (-128, 127), torch.float8_e4m3fn: (-448, 448)}  # what TensorRT saturates to
@@ -94,3 +94,19 @@ def quantize_fp8(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, na
     a = bind_args(target, args, kwargs)
     return quantize.quantize(ctx, tensor=ctx.as_tensor(a["input"]), scale=a["scale"], axis=None,
                              dtype=torch.float8_e4m3fn)
+
+
+@converter(torch.ops.trtrepo.quantize_fp8_channels.default, validators=(FLOAT_INPUT, CONSTANT_SCALES))
+def quantize_fp8_channels(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    """Per-channel FP8 E4M3 quantization (a weight, in practice: TensorRT folds it at build time)."""
+    a = bind_args(target, args, kwargs)
+    return quantize.quantize(ctx, tensor=ctx.as_tensor(a["input"]), scale=a["scales"], axis=a["axis"],
+                             dtype=torch.float8_e4m3fn)
+
+
+@converter(torch.ops.trtrepo.dequantize_fp8_channels.default, validators=(CONSTANT_SCALES,))
+def dequantize_fp8_channels(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    """Per-channel FP8 dequantization to float32."""
+    a = bind_args(target, args, kwargs)
+    return quantize.dequantize(ctx, tensor=a["input"], scale=a["scales"], axis=a["axis"],
+                               dtype=torch.float8_e4m3fn, out_dtype=torch.float32)
