@@ -274,5 +274,5 @@ def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, stagin
                                                 notes=result.record.get("notes", []),
                                                 banner=record_banner(result.record),
                                                 quantization_split=split_summary(
-                                                    result.record.get("check", {}).get("quantization_error", []))))
+                                                    (result.record.get("check") or {}).get("quantization_error", []))))
             emit(spec.name, "done", f"version {version}")
