@@ -23,7 +23,7 @@ FP32_BY_DEFAULT = frozenset({
     "aten.native_group_norm.default", "aten.group_norm.default",
     "aten.sum.default", "aten.sum.dim_IntList", "aten.mean.default", "aten.mean.dim",
     "aten.var.correction", "aten.std.correction", "aten.var_mean.correction",
-    "aten.prod.default", "aten.prod.dim_int", "aten.cumsum.default",
+    "aten.prod.default", "aten.prod.dim_int", "aten.cumsum.default", "aten.linalg_vector_norm.default",
     "aten.exp.default", "aten.log.default", "aten.log1p.default", "aten.log2.default",
     "aten.pow.Tensor_Scalar", "aten.pow.Tensor_Tensor", "aten.pow.Scalar",
     "aten.scaled_dot_product_attention.default",
