@@ -36,6 +36,17 @@ def test_pytorch_float8_quantize_is_refused():
         convert_module(Fn(_round_trip_fn(torch.float8_e4m3fn)), [sample(3, 8)])
 
 
+def test_pytorch_float8_per_channel_quantize_is_refused():
+    scales, zeros = torch.tensor([0.5] * 8), torch.zeros(8, dtype=torch.int64)
+
+    def fn(x):
+        q = qd.quantize_per_channel(x, scales, zeros, 1, -448, 448, torch.float8_e4m3fn)
+        return q.to(torch.float32)
+
+    with pytest.raises(UnsupportedOpsError, match="rounds to integers first"):
+        convert_module(Fn(fn), [sample(3, 8)])
+
+
 @pytest.mark.parametrize("dtype", [torch.int8])
 def test_per_tensor_round_trip(dtype):
     low, high = BOUNDS[dtype]
