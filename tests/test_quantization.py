@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from trtrepo.cli import main
 from trtrepo.network import convert_model
+from trtrepo.reference.layer import downcast
 from trtrepo.spec import load_project
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -49,6 +50,7 @@ def test_build_with_check(tmp_path, precision):
                                        "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
     for model in ("mlp", "cnn"):
+        assert f"error split: {model}: quantization (fake-quant vs fp32) max abs " in result.output
         assert (tmp_path / "repo" / model / "1" / "model.plan").stat().st_size > 0
         record = json.loads((tmp_path / "repo" / model / "trtrepo.json").read_text())
         assert record["check"]["passed"]
@@ -58,6 +60,30 @@ def test_build_with_check(tmp_path, precision):
         assert errors and all(e["conversion"]["cosine"] > 0.999 for e in errors)
     shown = CliRunner().invoke(main, ["inspect", str(tmp_path / "repo")])
     assert f"quantization: {precision}" in shown.output, shown.output
+
+
+def _dequantize_axes(network) -> list[int]:
+    axes = []
+    for layer in (network.get_layer(i) for i in range(network.num_layers)):
+        if layer.type.name == "DEQUANTIZE":
+            with downcast(layer, "IDequantizeLayer") as dequantize:
+                axes.append(dequantize.axis)
+    return axes
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_fp8_per_channel_weights(tmp_path, model):
+    file = _project(tmp_path, "fp8", weights="per_channel")
+    spec = next(m for m in load_project(file).models if m.name == model)
+    converted = convert_model(spec)
+    assert converted.quantized.to_record()["scheme"]["weights"] == "per_channel"
+    ops = {str(n.target) for n in converted.program.graph.nodes}
+    assert "trtrepo.dequantize_fp8_channels.default" in ops, ops
+    # A weight's dequantize scales along its output channels (axis 0); activations' along none.
+    assert 0 in _dequantize_axes(converted.network)
+    result = CliRunner().invoke(main, ["check", str(file), "--model", model])
+    assert result.exit_code == 0, result.output
+    assert f"{model} [min] logits: quantization (fake-quant vs fp32)" in result.output
 
 
 def _zoo(tmp_path: Path, precision: str, names: tuple[str, ...]) -> Path:

@@ -79,6 +79,7 @@ class ModelOutcome:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     banner: str = ""  # the target the plan was built for (the proof warning for TensorRT for RTX)
+    quantization_split: str = ""  # a quantized model's check: how much error is quantization, how much conversion
 
 
 @dataclass
@@ -255,6 +256,7 @@ def _described(exc: BaseException) -> str:
 
 def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, staging: Path, report: BuildReport,
              emit: EventCallback) -> None:
+    from trtrepo.check import split_summary
     from trtrepo.repository import publish
 
     failed = any(isinstance(r, tuple) for _, r in results)
@@ -270,5 +272,7 @@ def _publish(results: list[tuple[ModelSpec, Any]], options: BuildOptions, stagin
             report.outcomes.append(ModelOutcome(spec.name, "built", path=str(path), version=version,
                                                 seconds=result.record["stage_seconds"]["total"],
                                                 notes=result.record.get("notes", []),
-                                                banner=record_banner(result.record)))
+                                                banner=record_banner(result.record),
+                                                quantization_split=split_summary(
+                                                    (result.record.get("check") or {}).get("quantization_error", []))))
             emit(spec.name, "done", f"version {version}")

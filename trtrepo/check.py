@@ -101,6 +101,18 @@ def split_lines(results: list[CaseResult]) -> list[str]:
             for case in results for row in case.quantization_split]
 
 
+def split_summary(rows: list[dict[str, Any]]) -> str:
+    """The quantization/conversion split over every case and output, worst figures: build's one line."""
+    if not rows:
+        return ""
+    def worst(part: str) -> str:
+        max_abs = max(row[part]["max_abs"] for row in rows)
+        cosine = min(row[part]["cosine"] for row in rows)
+        return f"max abs {max_abs:.3e}, cosine {cosine:.6f}"
+    return (f"quantization (fake-quant vs fp32) {worst('quantization')}; conversion (network vs fake-quant) "
+            f"{worst('conversion')}; worst of {len(rows)} case-outputs")
+
+
 def quantization_error(converted: Converted, samples: list[Sample]) -> list[dict[str, Any]]:
     """Per case and output: how far the fake-quantized eager model (the quantized program run by
     PyTorch) is from the fp32 model — the quantization's own error — and how far the network is

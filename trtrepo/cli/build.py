@@ -82,6 +82,8 @@ def build(spec_file: Path, repository: Path, models: tuple[str, ...], jobs: int,
             detail = f" (version {outcome.version}, {outcome.seconds:.1f}s)" if outcome.status == "built" else ""
             banner = f" — {outcome.banner}" if outcome.banner else ""
             click.echo(f"{outcome.status:>13}: {outcome.name}{detail}{banner}")
+            if outcome.quantization_split:
+                click.echo(f"{'error split':>13}: {outcome.name}: {outcome.quantization_split}")
             for note in outcome.notes:
                 click.echo(f"{'note':>13}: {outcome.name}: {note}")
     if not as_json and any(o.banner == PROOF_BANNER for o in report.outcomes):

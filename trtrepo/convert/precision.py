@@ -23,10 +23,14 @@ FP32_BY_DEFAULT = frozenset({
     "aten.native_group_norm.default", "aten.group_norm.default",
     "aten.sum.default", "aten.sum.dim_IntList", "aten.mean.default", "aten.mean.dim",
     "aten.var.correction", "aten.std.correction", "aten.var_mean.correction",
-    "aten.prod.default", "aten.prod.dim_int", "aten.cumsum.default",
+    "aten.prod.default", "aten.prod.dim_int", "aten.cumsum.default", "aten.linalg_vector_norm.default",
     "aten.exp.default", "aten.log.default", "aten.log1p.default", "aten.log2.default",
     "aten.pow.Tensor_Scalar", "aten.pow.Tensor_Tensor", "aten.pow.Scalar",
     "aten.scaled_dot_product_attention.default",
+    # Arithmetic on symbolic sizes (SymFloats are float32 tensors): an fp16 size is wrong above 2048.
+    *(f"operator.{op}" for op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "neg",
+                                  "eq", "ne", "lt", "le", "gt", "ge")),
+    "torch.sym_max", "torch.sym_min", "torch.sym_float", "math.trunc", "math.floor", "math.ceil",
 })
 
 

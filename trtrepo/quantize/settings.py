@@ -12,10 +12,6 @@ from trtrepo.spec import ModelSpec
 QUANTIZED_PRECISIONS = ("int8", "fp8")
 DEFAULT_OPS = ("conv", "linear", "matmul")
 DEFAULT_CALIBRATION_SAMPLES = 8
-# FP8 weights default to one scale per tensor: PyTorch's dequantize_per_channel cannot run on
-# float8 ("Promotion for Float8 Types is not supported"), so the fake-quantized eager model (the
-# error report's reference) would not run; per-tensor FP8 is also ModelOpt's default FP8 recipe.
-DEFAULT_WEIGHTS = {"int8": "per_channel", "fp8": "per_tensor"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,7 @@ def quant_settings(spec: ModelSpec) -> QuantSettings:
         precision=spec.precision,
         ops=tuple(raw.get("ops", DEFAULT_OPS)),
         activations=raw.get("activations", "per_tensor"),
-        weights=raw.get("weights", DEFAULT_WEIGHTS[spec.precision]),
+        weights=raw.get("weights", "per_channel"),
         method=raw.get("method", "max"),
         samples=int(calibration.get("samples", DEFAULT_CALIBRATION_SAMPLES)),
         inputs=(inputs,) if isinstance(inputs, str) else tuple(inputs),

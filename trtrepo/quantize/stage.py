@@ -13,6 +13,7 @@ from torch.export import ExportedProgram
 from trtrepo.capture import capture
 from trtrepo.errors import CaptureError
 from trtrepo.quantize.calibration import CalibrationData, calibration_data
+from trtrepo.quantize.fp8_op import FP8_QUANTIZE_OPS
 from trtrepo.quantize.pt2e import fake_quantize
 from trtrepo.quantize.settings import QuantSettings, quant_settings
 from trtrepo.sources import module_float_dtype
@@ -48,10 +49,10 @@ def quantized_tensor_counts(program: ExportedProgram) -> dict[str, int]:
     weights = activations = 0
     for node in program.graph_module.graph.nodes:
         target = node.target
-        if node.op == "call_function" and getattr(target, "namespace", "") == QDQ_NAMESPACE \
+        if node.op == "call_function" and getattr(target, "namespace", "") in (QDQ_NAMESPACE, "trtrepo") \
                 and "dequantize" in str(target):
             source = node.args[0]
-            if is_qdq(source) or getattr(source, "target", None) is torch.ops.trtrepo.quantize_fp8.default:
+            if is_qdq(source) or getattr(source, "target", None) in FP8_QUANTIZE_OPS:
                 source = source.args[0]  # a weight quantized in the graph (FP8)
             if getattr(source, "name", None) in constants:
                 weights += 1

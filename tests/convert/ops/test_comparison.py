@@ -82,6 +82,67 @@ def test_bitwise_on_bool(op):
     assert_converts(Fn(lambda x: fn(x > 0, True)), [sample(2, 3)], expect=f"aten.bitwise_{op}.Scalar", dynamic=BATCH)
 
 
+@pytest.mark.parametrize("op", ["and", "or", "xor"])
+@pytest.mark.parametrize("scalar", [True, False])
+def test_bitwise_scalar_first_on_bool(op, scalar):
+    fn = getattr(torch, f"bitwise_{op}")
+    assert_converts(Fn(lambda x: fn(scalar, x > 0)), [sample(2, 3, 4)], expect=f"aten.bitwise_{op}.Scalar_Tensor",
+                    dynamic=BATCH)
+
+
+# ---- bit shifts (exact products / floor divisions by powers of two) ---------------------------
+
+WIDE = {torch.int32: (-2**31, 2**31 - 1), torch.int64: (-2**40, 2**40)}
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64])
+@pytest.mark.parametrize("amount", [-1, 0, 1, 3, 30, 31, 32, 63, 64], ids=str)
+def test_shift_by_literal(dtype, amount):
+    # Wide values, negative ones included: left shifts wrap, right shifts round towards -inf; amounts
+    # outside [0, bits) give 0 (left) or the sign fill (right), as in PyTorch.
+    x = sample(3, 5, dtype=dtype, low=WIDE[dtype][0], high=WIDE[dtype][1])
+    assert_converts(Fn(lambda x: (x << amount, x >> amount)), [x],
+                    expect=["aten.__lshift__.Scalar", "aten.__rshift__.Scalar"], dynamic=BATCH)
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64])
+def test_shift_functions_by_literal(dtype):
+    x = sample(3, 5, dtype=dtype, low=-1000, high=1000)
+    assert_converts(Fn(lambda x: (torch.bitwise_left_shift(x, 3), torch.bitwise_right_shift(x, 2))), [x],
+                    expect=["aten.bitwise_left_shift.Tensor_Scalar", "aten.bitwise_right_shift.Tensor_Scalar"],
+                    dynamic=BATCH)
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64])
+def test_shift_by_tensor(dtype):
+    # Amounts -3..66 cover every bit of the amount and both out-of-range sides.
+    bits = 32 if dtype == torch.int32 else 64
+    x = sample(4, 6, dtype=dtype, low=WIDE[dtype][0], high=WIDE[dtype][1])
+    n = sample(6, dtype=dtype, seed=1, low=-3, high=bits + 2)
+    n[:4] = torch.tensor([0, bits - 1, bits, -1])
+    assert_converts(Fn2(lambda x, n: (x << n, x >> n, torch.bitwise_left_shift(x, n), torch.bitwise_right_shift(x, n))),
+                    [x, n], expect=["aten.__lshift__.Tensor", "aten.__rshift__.Tensor",
+                                    "aten.bitwise_left_shift.Tensor", "aten.bitwise_right_shift.Tensor"], dynamic=BATCH)
+
+
+def test_shift_of_scalar_by_tensor():
+    n = sample(2, 5, dtype=torch.int64, low=-2, high=66)
+    assert_converts(Fn(lambda n: (torch.bitwise_left_shift(3, n), torch.bitwise_right_shift(-1000, n))), [n],
+                    expect=["aten.bitwise_left_shift.Scalar_Tensor", "aten.bitwise_right_shift.Scalar_Tensor"],
+                    dynamic=BATCH)
+
+
+def test_shift_promotes_int32_by_int64():
+    x = sample(3, 4, dtype=torch.int32, low=-100, high=100)
+    n = sample(4, dtype=torch.int64, seed=1, low=0, high=40)
+    assert_converts(Fn2(lambda x, n: x << n), [x, n], expect="aten.__lshift__.Tensor", dynamic=BATCH)
+
+
+def test_shift_of_uint8_is_rejected():
+    with pytest.raises(UnsupportedOpsError, match="uint8"):
+        convert_module(Fn(lambda x: x << 2), [sample(2, 3, dtype=torch.uint8, low=0, high=9)])
+
+
 def test_bitwise_operators_and_not():
     assert_converts(Fn(lambda x: ~((x > 0) & (x < 1)) | (x > 2)), [sample(3, 4)],
                     expect=["aten.bitwise_not.default", "aten.bitwise_and.Tensor", "aten.bitwise_or.Tensor"],

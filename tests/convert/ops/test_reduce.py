@@ -191,3 +191,60 @@ def test_vector_and_scalar_inputs():
     fn = Fn(lambda x: (torch.max(x, 0), x.argmin(), x.argmax(0, keepdim=True), x.var(), x[0].sum(), x[1].amax(),
                        torch.max(x[2], 0), x[3].argmax(), x[4].softmax(0)))
     assert_converts(fn, [sample(5)], expect=["aten.max.dim", "aten.argmin.default", "aten.argmax.default"])
+
+
+# ---- linalg.vector_norm -----------------------------------------------------------------------
+
+INF = float("inf")
+NORM = "aten.linalg_vector_norm.default"
+
+
+@pytest.mark.parametrize("ord", [2, 1, INF, -INF, 0, 0.5, 3, -1, -0.5], ids=str)
+def test_vector_norm_ords(ord):
+    # Zeros among the values: ord 0 counts them out, negative ords turn them into inf terms.
+    x = sample(2, 3, 4, 5)
+    x[0, 1, 2] = 0.0
+    assert_converts(Fn(lambda x: torch.linalg.vector_norm(x, ord=ord, dim=(1, 2), keepdim=True)), [x],
+                    expect=NORM, dynamic={0: {0: (1, 4), 3: (2, 6)}}, rtol=2e-5)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (None, True), (-1, False), (1, True), ((0, 2), False), ((), False)],
+                         ids=["all", "all_keepdim", "last", "int_keepdim", "tuple", "empty_tuple"])
+def test_vector_norm_dims(dim, keepdim):
+    assert_converts(Fn(lambda x: torch.linalg.vector_norm(x, dim=dim, keepdim=keepdim)), [sample(2, 3, 4)],
+                    expect=NORM, dynamic=BATCH)
+
+
+def test_vector_norm_grn():
+    # ConvNeXt-V2's global response normalization, channels last.
+    def grn(x):
+        gx = torch.linalg.vector_norm(x, ord=2, dim=(1, 2), keepdim=True)
+        return x * (gx / (gx.mean(dim=-1, keepdim=True) + 1e-6)) + x
+    assert_converts(Fn(grn), [sample(2, 5, 6, 8)], expect=NORM, dynamic={0: {0: (1, 3), 1: (3, 7), 2: (3, 7)}})
+
+
+@pytest.mark.parametrize("ord", [2, INF, 0], ids=str)
+def test_vector_norm_of_scalar(ord):
+    assert_converts(Fn(lambda x: torch.linalg.vector_norm(x.sum(), ord=ord)), [sample(2, 3)], expect=NORM)
+
+
+@pytest.mark.parametrize("dtype,rtol", [(torch.float16, 2**-10), (torch.bfloat16, 2**-7)], ids=["fp16", "bf16"])
+def test_vector_norm_narrow_floats(dtype, rtol):
+    # The result is rounded once to the input's type, like PyTorch's float32 accumulation.
+    assert_converts(Fn(lambda x: torch.linalg.vector_norm(x, ord=3, dim=-1)), [sample(3, 16, dtype=dtype)],
+                    expect=NORM, dynamic=BATCH, rtol=rtol)
+
+
+@pytest.mark.parametrize("source,dtype", [(torch.float16, torch.float32), (torch.float32, torch.float32),
+                                          (torch.bfloat16, torch.float32)], ids=["fp16_to_fp32", "fp32", "bf16_to_fp32"])
+def test_vector_norm_dtype(source, dtype):
+    assert_converts(Fn(lambda x: torch.linalg.vector_norm(x, dim=1, dtype=dtype)), [sample(2, 8, dtype=source)],
+                    expect=NORM, dynamic=BATCH)
+
+
+def test_vector_norm_float64_is_rejected():
+    from trtrepo.errors import UnsupportedOpsError
+
+    with pytest.raises(UnsupportedOpsError, match="float64"):
+        assert_converts(Fn(lambda x: torch.linalg.vector_norm(x, dtype=torch.float64).float()), [sample(2, 3)],
+                        expect=NORM)

@@ -112,22 +112,49 @@ def test_nearest3d_default(op):
                     expect=expect, dynamic=DYN_BATCH)
 
 
-def test_default_overload_with_disagreeing_scale_is_rejected():
-    """The output size says 7 of 12, the scale says 0.5: PyTorch would map by 2, TensorRT by 12/7."""
+# ---- scale factors whose output length is floor(in x scale), not in x scale ----------------------
+
+FRACTIONAL_SHAPES = {1: (2, 3, 7), 2: (2, 3, 7, 5), 3: (1, 2, 7, 5, 4)}
+EVERY_MODE = [(spatial, "nearest") for spatial in (1, 2, 3)] + [(spatial, "nearest-exact") for spatial in (1, 2, 3)] \
+    + list(LINEAR_OPS)
+
+
+def _fractional(spatial, mode, scale, dynamic):
+    op = NEAREST_OPS[mode].format(spatial) if mode.startswith("nearest") else LINEAR_OPS[(spatial, mode)]
+    assert_converts(Interpolate(mode=mode, scale_factor=scale), [torch.randn(FRACTIONAL_SHAPES[spatial])], expect=op,
+                    dynamic=dynamic, atol=INTERPOLATION_ATOL)
+
+
+@pytest.mark.parametrize("spatial, mode", EVERY_MODE)
+@pytest.mark.parametrize("scale", [1.5, 0.3, 1.1, 2.1], ids=["7x1.5=10.5", "5x0.3=1.5", "kept_7x1.1", "doubled_5x2.1"])
+def test_fractional_scale(spatial, mode, scale):
+    # PyTorch maps by 1/scale; a length it keeps (7 x 1.1 -> 7) or doubles (5 x 2.1 -> 10) takes its shortcuts.
+    _fractional(spatial, mode, scale, DYN_BATCH)
+
+
+@pytest.mark.parametrize("spatial, mode", EVERY_MODE)
+@pytest.mark.parametrize("scale", [0.75, 1.25, 2.25])
+def test_fractional_scale_of_dynamic_dims(spatial, mode, scale):
+    # Every spatial dim runs over 3..11: 3 x 1.25 keeps the length, 3 x 2.25 doubles it, 7 x 2.25 = 15.75.
+    rank = len(FRACTIONAL_SHAPES[spatial])
+    _fractional(spatial, mode, scale, {0: {d: (3, 11) for d in range(rank - spatial, rank)}})
+
+
+def test_default_overload_with_disagreeing_scale():
+    """The output size says 7 of 12, the scale says 0.5: PyTorch maps by 2 (and clamps), not by 12/7."""
     module = Fn(lambda t: torch.ops.aten.upsample_nearest1d.default(t, [7], 0.5))
-    with pytest.raises(UnsupportedOpsError, match="scale factor whose output length"):
-        convert_module(module, [torch.randn(1, 2, 12)])
+    assert_converts(module, [torch.randn(1, 2, 12)], expect="aten.upsample_nearest1d.default", dynamic=DYN_BATCH)
 
 
-def test_scale_disagreeing_with_sizes_is_rejected():
-    """11 * 1.5 = 16.5: PyTorch maps by 1/1.5, TensorRT would map by 11/16."""
-    with pytest.raises(UnsupportedOpsError, match="scale factor whose output length"):
-        convert_module(Interpolate(scale_factor=1.5), [torch.randn(1, 2, 11, 12)])
+def test_default_overload_with_one_scale_given():
+    """scales_h given (11 x 1.5 -> 16), scales_w not (12 -> 5): h maps by 1/scale, w by in/out."""
+    module = Fn(lambda t: torch.ops.aten.upsample_nearest2d.default(t, [16, 5], 1.5, None))
+    assert_converts(module, [torch.randn(1, 2, 11, 12)], expect="aten.upsample_nearest2d.default", dynamic=DYN_BATCH)
 
 
-def test_fractional_scale_of_dynamic_dim_is_rejected():
-    with pytest.raises(UnsupportedOpsError, match="scale factor whose output length"):
-        convert_module(Interpolate(scale_factor=0.5, mode="bilinear"), [torch.randn(1, 2, 12, 12)], dynamic=DYN_SPATIAL)
+def test_inexact_scale_of_dynamic_dim_is_rejected():
+    with pytest.raises(UnsupportedOpsError, match="not a multiple of 2"):
+        convert_module(Interpolate(scale_factor=0.3, mode="bilinear"), [torch.randn(1, 2, 12, 12)], dynamic=DYN_SPATIAL)
 
 
 def test_integer_input_is_rejected():

@@ -10,8 +10,8 @@ For output index ``o`` of a dim, PyTorch reads input coordinate (``r = in / out`
   input 0: selector UPPER); linear clamps to the input, cubic clamps the taps it reads and uses
   coefficient -0.75, exactly TensorRT's CUBIC without ``exclude_outside``.
 
-Given a scale factor ``s``, PyTorch uses ``r = 1 / s`` rather than ``in / out``; the validators
-accept a scale only where the two agree (the output length is exactly ``in * s``).
+Given a scale factor ``s``, PyTorch uses ``r = 1 / s`` rather than ``in / out``; this layer is used
+only where the two agree (the output length is exactly ``in * s``), ``impl/resample.py`` elsewhere.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from torch.ops import aten
 
 from trtrepo.convert.arguments import bind_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl import comparison, unary
+from trtrepo.convert.impl import bitshift, comparison, unary
 from trtrepo.convert.ops._pointwise import BOOL_ONLY, COMPUTABLE_DTYPES
 from trtrepo.convert.registry import converter
 
@@ -28,7 +28,15 @@ LOGICAL = {
 BITWISE = {
     overload: name
     for name in ("and", "or", "xor")
-    for overload in (getattr(aten, f"bitwise_{name}").Tensor, getattr(aten, f"bitwise_{name}").Scalar)
+    for overload in (getattr(aten, f"bitwise_{name}").Tensor, getattr(aten, f"bitwise_{name}").Scalar,
+                     getattr(aten, f"bitwise_{name}").Scalar_Tensor)
+}
+# op -> whether it shifts left; ``x << n`` traces to ``__lshift__``, ``torch.bitwise_left_shift`` to the rest.
+SHIFTS = {
+    **{getattr(aten.__lshift__, o): True for o in ("Scalar", "Tensor")},
+    **{getattr(aten.__rshift__, o): False for o in ("Scalar", "Tensor")},
+    **{getattr(aten.bitwise_left_shift, o): True for o in ("Tensor", "Tensor_Scalar", "Scalar_Tensor")},
+    **{getattr(aten.bitwise_right_shift, o): False for o in ("Tensor", "Tensor_Scalar", "Scalar_Tensor")},
 }
 
 
@@ -48,6 +56,13 @@ def logical(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: s
 def bitwise(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     a = bind_args(target, args, kwargs)
     return comparison.logical(ctx, op=BITWISE[target], lhs=a["self"], rhs=a["other"])
+
+
+@converter(*SHIFTS, validators=(COMPUTABLE_DTYPES,))
+def shift(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    """Exact products and floor divisions by powers of two (TensorRT has no shift layer)."""
+    a = bind_args(target, args, kwargs)
+    return bitshift.shift(ctx, tensor=a["self"], amount=a["other"], left=SHIFTS[target])
 
 
 @converter(aten.logical_not.default, tensors=("self",), validators=(COMPUTABLE_DTYPES,))

@@ -44,8 +44,15 @@ def arange(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: st
 def full(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     a = bind_args(target, args, kwargs)
     value = a["fill_value"]
-    dtype = a["dtype"] or (torch.int64 if ctx.is_tensor(value) else creation.scalar_dtype(value))
-    return creation.full(ctx, sizes=list(a["size"]), value=value, dtype=dtype)
+    return creation.full(ctx, sizes=list(a["size"]), value=value, dtype=a["dtype"] or _fill_dtype(ctx, value))
+
+
+def _fill_dtype(ctx: ConversionContext, value: Any) -> torch.dtype:
+    """PyTorch's dtype for ``full``'s fill value: a symbolic one is a SymInt (int64), SymBool or SymFloat."""
+    if not ctx.is_tensor(value):
+        return creation.scalar_dtype(value)
+    kind = ctx.dtype_of(value)
+    return torch.get_default_dtype() if kind.is_floating_point else kind
 
 
 @converter(aten.zeros.default, aten.ones.default, aten.empty.memory_format)

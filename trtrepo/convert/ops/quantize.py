@@ -13,7 +13,7 @@ from trtrepo.convert.context import ConversionContext
 from trtrepo.convert.impl import quantize
 from trtrepo.convert.registry import Validator, converter
 from trtrepo.graph import fake_tensor, is_constant
-from trtrepo.quantize import fp8_op  # noqa: F401  (registers torch.ops.trtrepo.quantize_fp8)
+from trtrepo.quantize import fp8_op  # noqa: F401  (registers the torch.ops.trtrepo FP8 ops)
 
 qd = torch.ops.quantized_decomposed
 BOUNDS = {torch.int8: (-128, 127), torch.float8_e4m3fn: (-448, 448)}  # what TensorRT saturates to
@@ -34,11 +34,11 @@ def _zero_point_arg(node: torch.fx.Node) -> Any:
 
 ZERO_POINT = Validator("a zero point other than 0 (TensorRT quantizes symmetrically only)",
                        lambda node: _literal_zero(_zero_point_arg(node)))
-# PyTorch's quantize_per_tensor rounds x / scale to an integer before the float8 cast; TensorRT's
+# PyTorch's quantize_per_tensor/per_channel round x / scale to an integer before the float8 cast; TensorRT's
 # FP8 quantize rounds to the nearest E4M3 value (0.3 stays 0.3125, not 0): converting it would
 # change the answer. trtrepo.quantize places FP8 quantization with its own E4M3 op instead.
 INTEGER_ROUNDED_FP8 = Validator(
-    "PyTorch's float8 quantize_per_tensor (it rounds to integers first; TensorRT's FP8 rounds to E4M3)",
+    "PyTorch's float8 quantize_per_tensor/per_channel (it rounds to integers first; TensorRT's FP8 rounds to E4M3)",
     lambda node: node_args(node)["dtype"] != torch.float8_e4m3fn)
 FULL_RANGE = Validator(
     "quantizing to a range narrower than the type's (TensorRT saturates to [-128, 127] for INT8, [-448, 448] for FP8)",
@@ -63,7 +63,7 @@ def quantize_per_tensor(ctx: ConversionContext, target: Any, args: Any, kwargs: 
 
 
 @converter(qd.quantize_per_channel.default, tensors=("input",),
-           validators=(QTYPE, ZERO_POINT, FULL_RANGE, RUNTIME_INPUT, FLOAT_INPUT, CONSTANT_SCALES))
+           validators=(QTYPE, INTEGER_ROUNDED_FP8, ZERO_POINT, FULL_RANGE, RUNTIME_INPUT, FLOAT_INPUT, CONSTANT_SCALES))
 def quantize_per_channel(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     """Per-channel quantization: one scale per index of ``axis``."""
     a = bind_args(target, args, kwargs)
@@ -94,3 +94,19 @@ def quantize_fp8(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, na
     a = bind_args(target, args, kwargs)
     return quantize.quantize(ctx, tensor=ctx.as_tensor(a["input"]), scale=a["scale"], axis=None,
                              dtype=torch.float8_e4m3fn)
+
+
+@converter(torch.ops.trtrepo.quantize_fp8_channels.default, validators=(FLOAT_INPUT, CONSTANT_SCALES))
+def quantize_fp8_channels(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    """Per-channel FP8 E4M3 quantization (a weight, in practice: TensorRT folds it at build time)."""
+    a = bind_args(target, args, kwargs)
+    return quantize.quantize(ctx, tensor=ctx.as_tensor(a["input"]), scale=a["scales"], axis=a["axis"],
+                             dtype=torch.float8_e4m3fn)
+
+
+@converter(torch.ops.trtrepo.dequantize_fp8_channels.default, validators=(CONSTANT_SCALES,))
+def dequantize_fp8_channels(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    """Per-channel FP8 dequantization to float32."""
+    a = bind_args(target, args, kwargs)
+    return quantize.dequantize(ctx, tensor=a["input"], scale=a["scales"], axis=a["axis"],
+                               dtype=torch.float8_e4m3fn, out_dtype=torch.float32)

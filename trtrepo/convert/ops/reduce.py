@@ -1,4 +1,5 @@
-"""Reduction converters: sum, mean, prod, amax/amin, max/min, argmax/argmin, any/all, var/std, logsumexp.
+"""Reduction converters: sum, mean, prod, amax/amin, max/min, argmax/argmin, any/all, var/std, logsumexp,
+vector norms.
 
 The whole-tensor overloads (``sum.default``, ``max.default``, ...) have no ``dim`` argument: they
 reduce every dim and keep none.
@@ -12,9 +13,9 @@ from torch.ops import aten
 
 from trtrepo.convert.arguments import bind_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl import argreduce, moments, reduce
+from trtrepo.convert.impl import argreduce, moments, reduce, vector_norm
 from trtrepo.convert.registry import converter
-from trtrepo.convert.validators import float_result, result_types_supported
+from trtrepo.convert.validators import float_input, float_result, result_types_supported
 
 SELF = ("self",)
 SUPPORTED = (result_types_supported(),)
@@ -92,3 +93,11 @@ def var_std(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: s
 def logsumexp(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
     a = bind_args(target, args, kwargs)
     return reduce.log_sum_exp(ctx, tensor=a["self"], dims=a["dim"], keepdim=a["keepdim"])
+
+
+@converter(aten.linalg_vector_norm.default, tensors=SELF,
+           validators=(*SUPPORTED, float_input("self", "complex input (TensorRT has no complex type)")))
+def linalg_vector_norm(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: str) -> Any:
+    a = bind_args(target, args, kwargs)
+    return vector_norm.vector_norm(ctx, tensor=a["self"], ord=a["ord"], dims=a["dim"], keepdim=a["keepdim"],
+                                   dtype=a["dtype"])

@@ -10,7 +10,7 @@ from torch.ops import aten
 
 from trtrepo.convert.arguments import bind_args, node_args
 from trtrepo.convert.context import ConversionContext
-from trtrepo.convert.impl import resize
+from trtrepo.convert.impl import resample, resize
 from trtrepo.convert.registry import Validator, converter
 from trtrepo.graph import fake_tensor
 
@@ -58,27 +58,50 @@ def _scale_agrees(size: Any, scale: float, out: Any | None) -> bool:
     return out is None or statically_known_true(out == size * int(scale))
 
 
-def _scales_agree(node: torch.fx.Node) -> bool:
+def _scales(node: torch.fx.Node) -> tuple[list[Any], list[Any], list[float | None]] | None:
+    """The spatial input sizes, output sizes and scales (None: none given) of an upsample node.
+
+    None where the scales play no part: with ``align_corners`` (PyTorch maps by (in - 1) / (out - 1)
+    whatever the scale), or without fake values.
+    """
     bound = node_args(node)
     if bound.get("align_corners"):
-        return True  # align_corners maps by (in - 1) / (out - 1) whatever the scale
+        return None
     val, out = fake_tensor(_image(bound)), fake_tensor(node)
     spatial = MODES[node.target][1]
     if val is None or out is None:
-        return False
-    sizes, outs = list(val.shape[-spatial:]), list(out.shape[-spatial:])
+        return None
     if "scale_factors" in bound:
-        scales = _scale_factors(bound, spatial)
-        return scales is None or all(_scale_agrees(i, s, None) for i, s in zip(sizes, scales, strict=True))
-    scales = [v for k, v in bound.items() if k.startswith("scales")]
-    return all(s is None or _scale_agrees(i, s, o) for i, s, o in zip(sizes, scales, outs, strict=True))
+        factors = _scale_factors(bound, spatial)
+        scales: list[float | None] = [None] * spatial if factors is None else list(factors)
+    else:
+        scales = [v for k, v in bound.items() if k.startswith("scales")]
+    return list(val.shape[-spatial:]), list(out.shape[-spatial:]), scales
+
+
+def resampled(node: torch.fx.Node) -> bool:
+    """Whether a scale and TensorRT's in / out ratio disagree on some dim (so ``impl.resample`` converts it)."""
+    facts = _scales(node)
+    if facts is None:
+        return False
+    sizes, outs, scales = facts
+    return not all(s is None or _scale_agrees(i, s, o) for i, s, o in zip(sizes, scales, outs, strict=True))
+
+
+def _exact_where_dynamic(node: torch.fx.Node) -> bool:
+    facts = _scales(node)
+    if facts is None or not resampled(node):
+        return True
+    sizes, _, scales = facts
+    return all(isinstance(i, int) or s is None or resample.exact_on_dynamic_dims(s)
+               for i, s in zip(sizes, scales, strict=True))
 
 
 VALIDATORS = (
     Validator("non-floating-point input", _float_input),
-    Validator("scale factor whose output length is not exactly input x scale (PyTorch then maps coordinates "
-              "by 1/scale, TensorRT by the length ratio) or, on a dynamic dim, is not a whole number",
-              _scales_agree),
+    Validator("a scale factor on a dynamic dim whose output length differs from input x scale and which is not a "
+              "multiple of 2**-16 (floor(input x scale) is then not computed exactly at run time)",
+              _exact_where_dynamic),
 )
 
 
@@ -97,5 +120,9 @@ def upsample(ctx: ConversionContext, target: Any, args: Any, kwargs: Any, name: 
     a = bind_args(target, args, kwargs)
     mode, spatial = MODES[target]
     size = a["output_size"]
+    facts = _scales(ctx.node) if ctx.node is not None and resampled(ctx.node) else None
+    if facts is not None:  # PyTorch maps by 1 / scale where TensorRT's resize layer would use in / out
+        return resample.resample(ctx, tensor=_image(a), mode=mode, scales=facts[2],
+                                 outs=None if size is None else list(size))
     return resize.upsample(ctx, tensor=_image(a), mode=mode, output_size=None if size is None else list(size),
                            scale_factors=_scale_factors(a, spatial), align_corners=bool(a.get("align_corners")))
